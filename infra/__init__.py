@@ -1,0 +1,1 @@
+"""Deployment manifest, local stack and deploy tooling for the Tokenwise bundle."""

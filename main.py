@@ -1,0 +1,8 @@
+"""Every function's entry point, re-exported from the repository root.
+
+functions-framework puts only the source file's folder on ``sys.path``; loading
+this file makes ``shared`` importable both locally and in the Cloud Run
+functions buildpack. Deploy each function with ``--entry-point=<name>``; names
+here equal the Python function names, which is how functions-framework registers them.
+"""
+from functions.auth.main import auth  # noqa: F401

@@ -1,0 +1,47 @@
+"""Apply Alembic migrations to the configured database: ``python -m shared.db.migrate``.
+
+Migrations live in ``shared/db/migrations/versions``; the Alembic config is built
+here in code so that the same call works from a checkout, a test and a deploy.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+
+from shared.db.engine import backend, get_engine, transaction
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def upgrade(revision: str = "head") -> None:
+    """Bring the schema of ``DATABASE_URL`` (and ``TOKENWISE_DB_SCHEMA``) up to ``revision``."""
+    schema = os.environ.get("TOKENWISE_DB_SCHEMA", "").strip()
+    if schema and backend() == "postgresql":
+        get_engine()  # validates the schema name before it is used in SQL
+        with transaction() as conn:
+            conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
+    cfg = alembic_config()
+    with transaction() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def main(argv: list[str]) -> int:
+    upgrade(argv[0] if argv else "head")
+    print(f"migrated {backend()} database to {argv[0] if argv else 'head'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

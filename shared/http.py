@@ -1,0 +1,124 @@
+"""A small router for one functions-framework entry point, with every error mapped to JSON here.
+
+``FunctionApp(service, prefix)`` routes the real ``flask.Request`` that
+functions-framework passes in by path and method (werkzeug's URL map), and
+always answers JSON: handlers return a ``dict`` (200), a ``(dict, status)``
+pair, or a ``flask.Response``. ``HTTPError`` subclasses become their status;
+anything unexpected is logged with its stack and answered 500 ``internal_error``
+(a bug, never hidden). Each app answers ``<prefix>/health`` and ``<prefix>/health/ready``.
+"""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any, Callable
+
+import flask
+from werkzeug.exceptions import MethodNotAllowed as _WzMethodNotAllowed
+from werkzeug.exceptions import NotFound as _WzNotFound
+from werkzeug.routing import Map, Rule
+
+from shared import errors
+from shared.health import health_response
+from shared.logging import get_logger
+
+log = get_logger("http")
+
+DEFAULT_MAX_BODY = 1 * 1024 * 1024
+
+Handler = Callable[..., Any]
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> flask.Response:
+    return flask.Response(json.dumps(body, default=str), status=status,
+                          headers=headers or {}, mimetype="application/json")
+
+
+def error_response(err: errors.HTTPError) -> flask.Response:
+    return json_response(err.body(), err.status, err.headers)
+
+
+def json_body(request: flask.Request, max_bytes: int = DEFAULT_MAX_BODY) -> dict[str, Any]:
+    """The request's JSON object, or the right 400/413/415/422."""
+    mimetype = request.mimetype or ""
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise errors.UnsupportedMediaType(
+            "Send a JSON body with Content-Type: application/json.",
+            {"content_type": request.content_type or None})
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise errors.PayloadTooLarge("The request body is too large.", {"max_bytes": max_bytes})
+    raw = request.stream.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise errors.PayloadTooLarge("The request body is too large.", {"max_bytes": max_bytes})
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise errors.BadRequest("The request body is not valid JSON.", {"reason": str(exc)},
+                                code="invalid_json") from None
+    if not isinstance(body, dict):
+        raise errors.BadRequest("The request body must be a JSON object.", code="invalid_json")
+    return body
+
+
+class FunctionApp:
+    """Routes for one deployable unit.
+
+    ``checks`` maps a check name to a callable returning ``{"status": "ok"|..., ...}``;
+    ``required`` names the checks without which ``/health/ready`` answers 503.
+    """
+
+    def __init__(self, service: str, prefix: str, checks: dict[str, Callable[[], dict]] | None = None,
+                 required: tuple[str, ...] = ()):
+        self.service = service
+        self.prefix = prefix.rstrip("/")
+        self.checks = checks or {}
+        self.required = required
+        self.started = time.monotonic()
+        self.url_map = Map(strict_slashes=False, merge_slashes=False)
+        self.handlers: dict[str, Handler] = {}
+        self.route("/health")(lambda request: health_response(self, ready=False))
+        self.route("/health/ready")(lambda request: health_response(self, ready=True))
+
+    def route(self, rule: str, methods: tuple[str, ...] = ("GET",)) -> Callable[[Handler], Handler]:
+        """Register ``handler(request, **url_args)`` for ``<prefix><rule>``."""
+        def register(handler: Handler) -> Handler:
+            endpoint = f"{handler.__name__}:{rule}:{','.join(methods)}"
+            self.url_map.add(Rule(self.prefix + rule if rule != "/" or not self.prefix else self.prefix,
+                                  methods=list(methods), endpoint=endpoint))
+            self.handlers[endpoint] = handler
+            return handler
+        return register
+
+    def __call__(self, request: flask.Request) -> flask.Response:
+        request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+        try:
+            endpoint, args = self.url_map.bind_to_environ(request.environ).match()
+            result = self.handlers[endpoint](request, **args)
+        except errors.HTTPError as err:
+            response = error_response(err)
+        except _WzNotFound:
+            response = error_response(errors.NotFound(f"No route for {request.method} {request.path}."))
+        except _WzMethodNotAllowed as exc:
+            err = errors.MethodNotAllowed(f"{request.method} is not allowed on {request.path}.",
+                                          {"allowed": sorted(exc.valid_methods or [])})
+            response = error_response(err)
+        except Exception:  # a bug: log it loudly, answer a clean 500
+            log.exception("unhandled error", extra={"fields": {
+                "service": self.service, "path": request.path, "method": request.method,
+                "request_id": request_id}})
+            response = error_response(errors.HTTPError("An internal error occurred.",
+                                                       {"request_id": request_id}))
+        else:
+            response = self._to_response(result)
+        response.headers["X-Request-Id"] = request_id
+        return response
+
+    @staticmethod
+    def _to_response(result: Any) -> flask.Response:
+        if isinstance(result, flask.Response):
+            return result
+        if isinstance(result, tuple):
+            body, status = result
+            return json_response(body, status)
+        return json_response(result)
