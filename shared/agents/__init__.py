@@ -1,0 +1,1 @@
+"""The agents: triage -> data -> optimization -> report, run by the execute supervisor."""

@@ -1,0 +1,98 @@
+"""JWT access and refresh tokens (PyJWT, HS256 only).
+
+Every token carries ``sub, iat, nbf, exp, jti, iss, aud, typ`` and ``sid`` (the
+login session); access tokens also carry ``email``. Decoding pins the algorithm,
+requires every claim (PyJWT skips ``exp`` when it is absent unless told to
+require it), checks issuer, audience and type, and allows a small leeway.
+Each failure is a ``TokenError`` with a snake_case ``code``.
+
+Options: ``ACCESS_TOKEN_TTL_S`` (900), ``REFRESH_TOKEN_TTL_S`` (2,592,000).
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import jwt
+
+from shared import config
+from shared.auth.secret import jwt_secret
+
+ALGORITHM = "HS256"
+ISSUER = "tokenwise"
+AUDIENCE = "tokenwise-api"
+LEEWAY_S = 10
+ACCESS, REFRESH = "access", "refresh"
+REQUIRED = ["sub", "iat", "nbf", "exp", "jti", "iss", "aud", "typ", "sid"]
+
+
+class TokenError(Exception):
+    """Why a token was refused; ``code`` is what the API answers."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def access_ttl_s() -> int:
+    return config.env_int("ACCESS_TOKEN_TTL_S", 900)
+
+
+def refresh_ttl_s() -> int:
+    return config.env_int("REFRESH_TOKEN_TTL_S", 30 * 24 * 3600)
+
+
+def _encode(claims: dict, ttl_s: int, now: datetime | None) -> tuple[str, datetime]:
+    now = now or datetime.now(timezone.utc)
+    expires = now + timedelta(seconds=ttl_s)
+    payload = {**claims, "iat": now, "nbf": now, "exp": expires, "iss": ISSUER, "aud": AUDIENCE}
+    return jwt.encode(payload, jwt_secret(), algorithm=ALGORITHM), expires
+
+
+def issue_access_token(user_id: str, email: str, session_id: str,
+                       now: datetime | None = None) -> tuple[str, datetime]:
+    claims = {"sub": user_id, "email": email, "sid": session_id, "typ": ACCESS, "jti": uuid.uuid4().hex}
+    return _encode(claims, access_ttl_s(), now)
+
+
+def issue_refresh_token(user_id: str, session_id: str, jti: str,
+                        now: datetime | None = None) -> tuple[str, datetime]:
+    claims = {"sub": user_id, "sid": session_id, "typ": REFRESH, "jti": jti}
+    return _encode(claims, refresh_ttl_s(), now)
+
+
+_ERRORS: list[tuple[type[Exception], str]] = [
+    (jwt.ExpiredSignatureError, "token_expired"),
+    (jwt.ImmatureSignatureError, "token_not_yet_valid"),
+    (jwt.InvalidAudienceError, "invalid_audience"),
+    (jwt.InvalidIssuerError, "invalid_issuer"),
+    (jwt.MissingRequiredClaimError, "missing_claim"),
+    (jwt.InvalidSignatureError, "invalid_signature"),
+    (jwt.InvalidAlgorithmError, "invalid_algorithm"),
+    (jwt.DecodeError, "malformed_token"),
+    (jwt.InvalidTokenError, "invalid_token"),
+]
+
+
+def decode_token(token: str, expected_type: str = ACCESS) -> dict:
+    """The verified claims, or ``TokenError``. ``Misconfigured`` propagates (no key, no verdict)."""
+    if not token or not isinstance(token, str):
+        raise TokenError("missing_token", "No token was given.")
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError:
+        raise TokenError("malformed_token", "The token is not a JWT.") from None
+    if header.get("alg") != ALGORITHM:
+        raise TokenError("invalid_algorithm", f"Only {ALGORITHM} tokens are accepted.")
+    try:
+        claims = jwt.decode(token, jwt_secret(), algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
+                            leeway=LEEWAY_S, options={"require": REQUIRED})
+    except jwt.InvalidTokenError as exc:
+        code = next(code for kind, code in _ERRORS if isinstance(exc, kind))
+        raise TokenError(code, str(exc)) from None
+    if claims.get("typ") != expected_type:
+        raise TokenError("wrong_token_type", f"A {expected_type} token is required.")
+    if expected_type == ACCESS and not claims.get("email"):
+        raise TokenError("missing_claim", 'Token is missing the "email" claim')
+    return claims
