@@ -60,6 +60,9 @@ usage_records = Table(
     Column("max_tokens", Integer, nullable=True),
     Column("prompt_hash", String(128), nullable=True),
     Column("end_user", String(200), nullable=True),
+    # How many API requests the record stands for: 1 for a request log, more for a
+    # row of an aggregated export (an OpenAI usage bucket). Count requests as SUM(request_count).
+    Column("request_count", Integer, nullable=False, server_default="1"),
     Column("source_format", String(16), nullable=False, server_default="tokenwise"),
     Column("imported_at", DateTime, nullable=False),
     UniqueConstraint("user_id", "request_id", name="uq_usage_user_request"),

@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("max_tokens", sa.Integer, nullable=True),
         sa.Column("prompt_hash", sa.String(128), nullable=True),
         sa.Column("end_user", sa.String(200), nullable=True),
+        sa.Column("request_count", sa.Integer, nullable=False, server_default="1"),
         sa.Column("source_format", sa.String(16), nullable=False, server_default="tokenwise"),
         sa.Column("imported_at", sa.DateTime, nullable=False),
         sa.UniqueConstraint("user_id", "request_id", name="uq_usage_user_request"),
