@@ -206,13 +206,26 @@ class _Plan:
         return step.id
 
 
+def check(unit: Unit) -> None:
+    """Refuse settings Cloud Run would refuse, before a build gets half-way."""
+    if unit.kind not in ("function", "container"):
+        raise ValueError(f"unit {unit.name} is of unknown kind {unit.kind!r}")
+    if not 1 <= unit.concurrency <= 1000:
+        raise ValueError(f"unit {unit.name}: concurrency must be 1..1000, not {unit.concurrency}")
+    if not 1 <= unit.timeout_s <= 3600:
+        raise ValueError(f"unit {unit.name}: timeout_s must be 1..3600, not {unit.timeout_s}")
+    if unit.concurrency > 1 and float(unit.cpu) < 1:
+        raise ValueError(f"unit {unit.name}: concurrency above 1 needs at least 1 CPU")
+    if not 0 <= unit.min_instances <= unit.max_instances:
+        raise ValueError(f"unit {unit.name}: needs 0 <= min_instances <= max_instances")
+
+
 def steps(units: list[Unit]) -> list[Step]:
     """Every step of the deploy, in order, with the steps each one waits for."""
+    for unit in units:
+        check(unit)
     functions = [u for u in units if u.kind == "function"]
     containers = [u for u in units if u.kind == "container"]
-    unknown = [u.name for u in units if u.kind not in ("function", "container")]
-    if unknown:
-        raise ValueError(f"units of unknown kind: {unknown}")
     plan = _Plan()
     plan.add(Step("test", PYTHON_IMAGE, (
         Command(("pip", "install", "--quiet", "--no-cache-dir", ".[dev]")),

@@ -1,6 +1,7 @@
 """cloudbuild.yaml: generated from the manifest, parseable, only defined substitutions, every unit deployed."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -135,7 +136,15 @@ def test_env_values_with_commas_use_the_alternate_delimiter():
     assert not [a for a in argv if a.startswith("--set-secrets")]
 
 
-def test_unknown_unit_kind_is_refused(fixture_units):
-    odd = Unit(**{**fixture_units[0].__dict__, "kind": "vm"})
-    with pytest.raises(ValueError, match="unknown kind"):
+@pytest.mark.parametrize("change,message", [
+    ({"kind": "vm"}, "unknown kind 'vm'"),
+    ({"concurrency": 1001}, "concurrency must be 1..1000, not 1001"),
+    ({"timeout_s": 3601}, "timeout_s must be 1..3600, not 3601"),
+    ({"cpu": "0.5", "concurrency": 4}, "concurrency above 1 needs at least 1 CPU"),
+    ({"min_instances": 3, "max_instances": 2}, "needs 0 <= min_instances <= max_instances"),
+])
+def test_settings_cloud_run_would_refuse_are_refused(fixture_units, change, message):
+    odd = Unit(**{**fixture_units[0].__dict__, **change})
+    with pytest.raises(ValueError, match=re.escape(f"unit auth: {message}") if "kind" not in change
+                       else re.escape(message)):
         steps.steps([odd])
