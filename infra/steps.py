@@ -79,7 +79,6 @@ class Step:
     image: str
     commands: tuple[Command, ...]
     wait_for: tuple[str, ...] = ()
-    note: str = ""
 
     def script(self, fill: Fill) -> str:
         return "\n".join(command.shell(fill) for command in self.commands)
