@@ -1,0 +1,1 @@
+"""Tests of the auth function and the shared auth code."""

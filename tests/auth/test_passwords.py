@@ -1,0 +1,58 @@
+"""Argon2id hashing, the password policy, and hashes upgraded when the cost parameters change."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from shared.auth import passwords
+from shared.db import transaction
+from shared.db.schema import users
+from tests.auth.conftest import PASSWORD, register
+
+
+def test_hash_and_verify():
+    stored = passwords.hash_password(PASSWORD)
+    assert stored.startswith("$argon2id$v=19$m=1024,t=1,p=1$")
+    assert passwords.verify_password(stored, PASSWORD)
+    assert not passwords.verify_password(stored, PASSWORD + "x")
+    assert not passwords.verify_password("not-a-hash", PASSWORD)
+    assert passwords.hash_password(PASSWORD) != stored  # salted
+
+
+def test_default_cost_is_the_owasp_baseline(monkeypatch):
+    for name in ("ARGON2_TIME_COST", "ARGON2_MEMORY_KIB", "ARGON2_PARALLELISM"):
+        monkeypatch.delenv(name, raising=False)
+    assert passwords.hash_password(PASSWORD).startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_needs_rehash_follows_the_parameters(monkeypatch):
+    stored = passwords.hash_password(PASSWORD)
+    assert not passwords.needs_rehash(stored)
+    monkeypatch.setenv("ARGON2_MEMORY_KIB", "2048")
+    assert passwords.needs_rehash(stored)
+    assert passwords.needs_rehash("garbage")
+
+
+@pytest.mark.parametrize("password, email, problem", [
+    ("abcdefghi", "", "must be at least 10 characters"),
+    ("abcdefghij", "", "is a well-known password"),
+    ("zzzzzzzzzzzz", "", "must contain at least 5 different characters"),
+    ("Sunshine12", "", "is a well-known password"),
+    ("xx-bob.smith-yy", "bob.smith@example.com", "must not contain your email address"),
+    ("correct horse battery staple", "", None),
+    ("Bob-is-long-enough", "bob@example.com", None),  # local parts under 4 characters are too common to ban
+    ("ñandú-ünïcode-🔑", "", None),
+])
+def test_policy(password, email, problem):
+    assert passwords.password_problem(password, email) == problem
+
+
+def test_login_upgrades_an_old_hash(client, monkeypatch):
+    body = register(client)
+    user_id = body["user"]["id"]
+    monkeypatch.setenv("ARGON2_MEMORY_KIB", "2048")
+    assert client.post("/auth/login", json={"email": body["user"]["email"], "password": PASSWORD}).status_code == 200
+    with transaction() as conn:
+        stored = conn.execute(select(users.c.password_hash).where(users.c.id == user_id)).scalar_one()
+    assert stored.startswith("$argon2id$v=19$m=2048,t=1,p=1$")
+    assert client.post("/auth/login", json={"email": body["user"]["email"], "password": PASSWORD}).status_code == 200
