@@ -3,38 +3,40 @@
 Options (environment variables):
 
 - ``DATABASE_URL``: default ``sqlite:///<TOKENWISE_DATA_DIR>/tokenwise.db``.
-  PostgreSQL: ``postgresql+pg8000://USER:PASS@HOST:5432/DB``; Cloud SQL from
-  Cloud Run over its unix socket:
+  PostgreSQL: ``postgresql+pg8000://USER:PASS@HOST:5432/DB``;
+  Cloud SQL from Cloud Run over its unix socket:
   ``postgresql+pg8000://USER:PASS@/DB?unix_sock=/cloudsql/PROJECT:REGION:INSTANCE/.s.PGSQL.5432``.
 - ``TOKENWISE_DB_SCHEMA``: PostgreSQL schema to work in (``search_path``); tests use it.
 - ``DB_CONNECT_TIMEOUT_S`` (default 5): pg8000's socket timeout; without one it waits forever.
 - ``DB_POOL_SIZE`` (2), ``DB_MAX_OVERFLOW`` (2), ``DB_POOL_RECYCLE_S`` (300): keep
   instances x (size + overflow) under the server's ``max_connections``.
+- ``DB_POOL_TIMEOUT_S`` (10): wait for a free pooled connection before answering 503.
 - ``DB_BACKOFF_MAX_S`` (10): longest pause between attempts after a failure.
 - ``DB_STATUS_TIMEOUT_S`` (1.5): how long ``db_status()`` waits for its probe.
 """
 from __future__ import annotations
 
+import os
 import re
+import sqlite3
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from typing import Iterator
 
-import os
-
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from shared import config
+from shared.db import failures
 from shared.errors import ServiceUnavailable
 from shared.logging import get_logger
 
 log = get_logger("db")
-
 
 class DatabaseUnavailable(ServiceUnavailable):
     """The database cannot be reached or is not set up; every unit answers 503."""
@@ -58,26 +60,49 @@ def backend(url: str | None = None) -> str:
 
 
 class _Breaker:
-    """Remembers the last failure and how long to wait before trying the server again."""
+    """Remembers the last failure and when the server may be tried again.
+
+    While a failure is remembered, at most one caller at a time (the trial)
+    tries the server once the pause is over; the others fail fast.
+    """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        self.clear()
+
+    def clear(self) -> None:
         self.error: str | None = None
         self.failures = 0
         self.retry_at = 0.0
 
-    def check(self) -> None:
+    def admit(self) -> bool:
+        """``True`` when this call is the trial after a failure; raises inside the pause."""
         with self.lock:
-            if self.error and time.monotonic() < self.retry_at:
+            if self.error is None:
+                return False
+            now = time.monotonic()
+            if now < self.retry_at:
                 raise DatabaseUnavailable(self.error)
+            # Hold the others back for as long as one connect attempt can take.
+            self.retry_at = now + 2 * config.env_float("DB_CONNECT_TIMEOUT_S", 5.0) + 1
+            return True
 
-    def failed(self, reason: str) -> None:
+    def failed(self, reason: str, trial: bool) -> None:
         with self.lock:
+            if self.error is not None and not trial:
+                self.error = reason  # a call admitted before the first failure: same outage
+                return
             self.failures += 1
             self.error = reason
             pause = min(config.env_float("DB_BACKOFF_MAX_S", 10.0), 0.25 * 2 ** (self.failures - 1))
             self.retry_at = time.monotonic() + pause
         log.warning("database unavailable", extra={"fields": {"reason": reason, "retry_in_s": pause}})
+
+    def abandon(self, trial: bool) -> None:
+        """The trial learned nothing (the pool was busy): let the next caller try."""
+        if trial:
+            with self.lock:
+                self.retry_at = time.monotonic()
 
     def succeeded(self) -> None:
         if self.error is None:
@@ -85,44 +110,57 @@ class _Breaker:
         with self.lock:
             if self.error is not None:
                 log.info("database reachable again", extra={"fields": {"after_failures": self.failures}})
-            self.error, self.failures, self.retry_at = None, 0, 0.0
+            self.clear()
 
 
 _lock = threading.Lock()
-_engine: Engine | None = None
-_engine_url: str | None = None
-_config_error: str | None = None
+# (key, engine or None, why the URL is unusable or None); swapped as one value so readers never mix two.
+_current: tuple[str, Engine | None, str | None] | None = None
 _breaker = _Breaker()
-_probe_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-probe")
-_probe_inflight = None
+_probes: dict[str, Future] = {}
 
 
-def _short(exc: BaseException) -> str:
-    """One line naming the cause, with any password in a URL masked."""
-    cause = getattr(exc, "orig", None) or exc
-    message = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
-    message = re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", message)
-    return f"{type(cause).__name__}: {message}"[:300]
+def _settings() -> tuple[str, str, str | None]:
+    """(cache key, URL, configuration problem) from the environment as it is now."""
+    url = database_url()
+    problem = None
+    key = f"{url}#{os.environ.get('TOKENWISE_DB_SCHEMA', '')}"
+    return key, url, problem
+
+
+def _sqlite_engine(parsed) -> Engine:
+    database = parsed.database or ""
+    engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 15})
+    on_disk = bool(database) and database != ":memory:" and not database.startswith("file:")
+
+    if on_disk:
+        folder = os.path.dirname(os.path.abspath(database))
+
+        @event.listens_for(engine, "do_connect")
+        def _ensure_folder(dialect, conn_rec, cargs, cparams):
+            # At connect time, not build time: a folder that appears later (a mounted volume) is used.
+            try:
+                os.makedirs(folder, exist_ok=True)
+            except OSError as exc:
+                raise sqlite3.OperationalError(
+                    f"cannot create the folder {folder} for the SQLite database: {exc.strerror}") from exc
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_conn, _record):  # WAL lets readers run beside one writer.
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        if on_disk:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    return engine
 
 
 def _build(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        database = parsed.database or ""
-        if database and database != ":memory:":
-            os.makedirs(os.path.dirname(os.path.abspath(database)) or ".", exist_ok=True)
-        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 15})
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # WAL lets readers run beside one writer.
-            cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=15000")
-            if database and database != ":memory:":
-                cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.close()
-
-        return engine
+        return _sqlite_engine(parsed)
 
     if parsed.get_backend_name() != "postgresql" or parsed.get_driver_name() != "pg8000":
         raise ArgumentError(f"unsupported database URL scheme {parsed.drivername!r}; "
@@ -131,6 +169,9 @@ def _build(url: str) -> Engine:
     if "unix_sock" in parsed.query:
         connect_args["unix_sock"] = parsed.query["unix_sock"]
         parsed = parsed.difference_update_query(["unix_sock"])
+    schema = os.environ.get("TOKENWISE_DB_SCHEMA", "").strip()
+    if schema and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
+        raise ArgumentError(f"TOKENWISE_DB_SCHEMA {schema!r} is not a plain lower-case identifier")
     engine = create_engine(
         parsed,
         connect_args=connect_args,
@@ -138,13 +179,9 @@ def _build(url: str) -> Engine:
         max_overflow=config.env_int("DB_MAX_OVERFLOW", 2),
         pool_recycle=config.env_int("DB_POOL_RECYCLE_S", 300),
         pool_pre_ping=True,
-        pool_timeout=10,
+        pool_timeout=config.env_float("DB_POOL_TIMEOUT_S", 10.0),
     )
-    schema = os.environ.get("TOKENWISE_DB_SCHEMA", "").strip()
     if schema:
-        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
-            raise ArgumentError(f"TOKENWISE_DB_SCHEMA {schema!r} is not a plain lower-case identifier")
-
         @event.listens_for(engine, "connect")
         def _search_path(dbapi_conn, _record):
             cursor = dbapi_conn.cursor()
@@ -160,42 +197,37 @@ def get_engine() -> Engine:
 
     Raises ``DatabaseUnavailable`` when the URL cannot be used.
     """
-    global _engine, _engine_url, _config_error
-    url = database_url()
-    key = f"{url}#{os.environ.get('TOKENWISE_DB_SCHEMA', '')}"
-    if _engine is not None and _engine_url == key:
-        return _engine
-    with _lock:
-        if _engine is None or _engine_url != key:
-            if _engine is not None:
-                _engine.dispose()
-            _engine, _engine_url, _config_error = None, key, None
-            try:
-                _engine = _build(url)
-            except (ArgumentError, ValueError, TypeError) as exc:
-                _config_error = f"DATABASE_URL is not usable: {_short(exc)}"
-        if _engine is None:
-            raise DatabaseUnavailable(_config_error or "DATABASE_URL is not usable")
-        return _engine
+    global _current
+    key, url, problem = _settings()
+    current = _current
+    if current is None or current[0] != key:
+        with _lock:
+            current = _current
+            if current is None or current[0] != key:
+                if current is not None and current[1] is not None:
+                    current[1].dispose()
+                engine = None
+                if problem is None:
+                    try:
+                        engine = _build(url)
+                    except (ArgumentError, ValueError, TypeError) as exc:
+                        problem = f"DATABASE_URL is not usable: {failures.short(exc)}"
+                current = _current = (key, engine, problem)
+    if current[1] is None:
+        raise DatabaseUnavailable(current[2] or "DATABASE_URL is not usable")
+    return current[1]
 
 
 def reset_engine() -> None:
-    """Drop the engine and the failure memory (tests, and after changing ``DATABASE_URL``)."""
-    global _engine, _engine_url, _config_error
+    """Drop the engine, the failure memory and any probe (tests, and after changing ``DATABASE_URL``)."""
+    global _current
     with _lock:
-        if _engine is not None:
-            _engine.dispose()
-        _engine, _engine_url, _config_error = None, None, None
-    _breaker.succeeded()
-
-
-def _unavailable(exc: DBAPIError) -> bool:
-    """Errors that mean 'cannot reach or use the server', as opposed to a bug in our SQL."""
-    if exc.connection_invalidated or isinstance(exc, InterfaceError):
-        return True
-    if isinstance(exc, OperationalError):
-        return True
-    return False
+        if _current is not None and _current[1] is not None:
+            _current[1].dispose()
+        _current = None
+        _probes.clear()
+    with _breaker.lock:
+        _breaker.clear()
 
 
 @contextmanager
@@ -206,41 +238,73 @@ def transaction() -> Iterator[Connection]:
     without waiting while a recent failure is still being backed off.
     """
     engine = get_engine()
-    _breaker.check()
+    trial = _breaker.admit()
     try:
-        with engine.begin() as conn:
+        conn = engine.connect()
+    except PoolTimeout:
+        _breaker.abandon(trial)
+        raise DatabaseUnavailable("all database connections are busy") from None
+    except (DBAPIError, OSError) as exc:
+        reason = failures.short(exc)
+        if failures.connect_failure(exc) == failures.BUSY:
+            _breaker.abandon(trial)
+        else:
+            _breaker.failed(reason, trial)
+        raise DatabaseUnavailable(reason) from exc
+    _breaker.succeeded()  # the server answered; what the caller does next is not about availability
+    try:
+        with conn, conn.begin():
             yield conn
     except DBAPIError as exc:
-        if not _unavailable(exc):
+        kind = failures.in_use_failure(exc)
+        if kind is None:
             raise
-        _breaker.failed(_short(exc))
-        raise DatabaseUnavailable(_short(exc)) from exc
-    _breaker.succeeded()
+        reason = failures.short(exc)
+        if kind == failures.DOWN:
+            _breaker.failed(reason, trial=False)
+        raise DatabaseUnavailable(reason) from exc
 
 
-def _probe() -> float:
+def _probe() -> tuple[float, str | None]:
     started = time.perf_counter()
     with transaction() as conn:
         conn.execute(text("SELECT 1"))
-    return (time.perf_counter() - started) * 1000
+        return (time.perf_counter() - started) * 1000, None
+
+
+def _start_probe() -> Future:
+    future: Future = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(_probe())
+        except BaseException as exc:  # handed to whoever waits on the future
+            future.set_exception(exc)
+
+    # A daemon thread per probe: one stuck on a silent host never delays the next URL's probe or exit.
+    threading.Thread(target=run, name="db-probe", daemon=True).start()
+    return future
 
 
 def db_status() -> dict:
     """``{status, backend, latency_ms, error}`` within about ``DB_STATUS_TIMEOUT_S``, whatever the server does."""
-    url = database_url()
+    key, url, _problem = _settings()
     result = {"status": "connected", "backend": backend(url), "latency_ms": None, "error": None}
-    if not url:
-        return {**result, "status": "not_configured", "error": "DATABASE_URL is empty"}
-    global _probe_inflight
     with _lock:  # A probe stuck on a silent host is shared, not queued behind.
-        if _probe_inflight is None or _probe_inflight.done():
-            _probe_inflight = _probe_pool.submit(_probe)
-        future = _probe_inflight
+        future = _probes.get(key)
+        if future is None or future.done():
+            future = _probes[key] = _start_probe()
     try:
-        result["latency_ms"] = round(future.result(timeout=config.env_float("DB_STATUS_TIMEOUT_S", 1.5)), 2)
-    except FutureTimeout:
-        result.update(status="degraded", error="no answer from the database within the status timeout")
+        latency_ms, problem = future.result(timeout=config.env_float("DB_STATUS_TIMEOUT_S", 1.5))
     except DatabaseUnavailable as exc:
         status = "not_configured" if exc.reason.startswith("DATABASE_URL") else "degraded"
         result.update(status=status, error=exc.reason)
+    except FutureTimeout:
+        if future.done():  # the probe itself raised TimeoutError: a bug, not a slow server
+            raise
+        result.update(status="degraded", error="no answer from the database within the status timeout")
+    else:
+        result["latency_ms"] = round(latency_ms, 2)
+        if problem is not None:
+            result.update(status="degraded", error=problem)
     return result

@@ -1,0 +1,64 @@
+"""Which database errors mean "unavailable" (HTTP 503) and which are bugs in our SQL (HTTP 500).
+
+Failing to get a connection is always unavailability, whatever the cause: a
+refused or silent host (pg8000 lets a socket timeout escape as a bare
+``TimeoutError``), a server starting up or full, an unknown database, a
+SQLite folder that cannot be created. Once connected, only errors saying the
+link or the storage is gone count (``DOWN``: a pg8000 network error, an
+invalidated connection, a SQLite file that cannot be opened, read or written)
+or that it is momentarily locked (``BUSY``: 503 without starting the
+backoff). A missing table or a syntax error stays an error: it is a bug.
+"""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from shared import config
+
+DOWN, BUSY = "down", "busy"
+
+# SQLite primary result codes (the low byte of extended codes).
+_SQLITE_BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
+_SQLITE_DOWN = {3, 7, 8, 10, 11, 13, 14, 26}  # PERM, NOMEM, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, NOTADB
+
+
+def short(exc: BaseException) -> str:
+    """One line naming the cause, with any password in a URL masked."""
+    cause = getattr(exc, "orig", None) or exc
+    if isinstance(cause, TimeoutError):
+        timeout = config.env_float("DB_CONNECT_TIMEOUT_S", 5.0)
+        return f"TimeoutError: no answer from the database server within {timeout} s"
+    text = str(cause).strip()
+    message = text.splitlines()[0] if text else type(cause).__name__
+    message = re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", message)
+    return f"{type(cause).__name__}: {message}"[:300]
+
+
+def _sqlite_kind(exc: DBAPIError) -> str | None | bool:
+    """``BUSY``/``DOWN``/``None`` for a SQLite error, ``False`` when it is not one."""
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    if code is None:
+        return False
+    primary = code & 0xFF
+    if primary in _SQLITE_BUSY:
+        return BUSY
+    return DOWN if primary in _SQLITE_DOWN else None
+
+
+def connect_failure(exc: BaseException) -> str:
+    """``BUSY`` or ``DOWN`` for an error raised while getting a connection."""
+    if isinstance(exc, DBAPIError) and _sqlite_kind(exc) == BUSY:
+        return BUSY
+    return DOWN
+
+
+def in_use_failure(exc: DBAPIError) -> str | None:
+    """``DOWN``, ``BUSY`` or ``None`` (not an availability problem) for an error on a live connection."""
+    kind = _sqlite_kind(exc)
+    if kind is not False:
+        return kind
+    if exc.connection_invalidated or isinstance(exc, (InterfaceError, OperationalError)):
+        return DOWN
+    return None
