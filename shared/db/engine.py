@@ -2,8 +2,9 @@
 
 Options (environment variables):
 
-- ``DATABASE_URL``: default ``sqlite:///<TOKENWISE_DATA_DIR>/tokenwise.db``.
-  PostgreSQL: ``postgresql+pg8000://USER:PASS@HOST:5432/DB``;
+- ``DATABASE_URL``: default ``sqlite:///<TOKENWISE_DATA_DIR>/tokenwise.db`` in
+  development; in production an unset URL is "not configured" (never a
+  throwaway file on an instance). PostgreSQL: ``postgresql+pg8000://USER:PASS@HOST:5432/DB``;
   Cloud SQL from Cloud Run over its unix socket:
   ``postgresql+pg8000://USER:PASS@/DB?unix_sock=/cloudsql/PROJECT:REGION:INSTANCE/.s.PGSQL.5432``.
 - ``TOKENWISE_DB_SCHEMA``: PostgreSQL schema to work in (``search_path``); tests use it.
@@ -37,6 +38,9 @@ from shared.errors import ServiceUnavailable
 from shared.logging import get_logger
 
 log = get_logger("db")
+
+NOT_SET_IN_PRODUCTION = "DATABASE_URL is not set; production needs a PostgreSQL URL"
+
 
 class DatabaseUnavailable(ServiceUnavailable):
     """The database cannot be reached or is not set up; every unit answers 503."""
@@ -124,7 +128,9 @@ def _settings() -> tuple[str, str, str | None]:
     """(cache key, URL, configuration problem) from the environment as it is now."""
     url = database_url()
     problem = None
-    key = f"{url}#{os.environ.get('TOKENWISE_DB_SCHEMA', '')}"
+    if not os.environ.get("DATABASE_URL", "").strip() and config.is_production():
+        problem = NOT_SET_IN_PRODUCTION
+    key = f"{url}#{os.environ.get('TOKENWISE_DB_SCHEMA', '')}#{problem or ''}"
     return key, url, problem
 
 
@@ -266,10 +272,12 @@ def transaction() -> Iterator[Connection]:
 
 
 def _probe() -> tuple[float, str | None]:
+    from shared.db.revisions import schema_problem
     started = time.perf_counter()
     with transaction() as conn:
         conn.execute(text("SELECT 1"))
-        return (time.perf_counter() - started) * 1000, None
+        latency_ms = (time.perf_counter() - started) * 1000
+        return latency_ms, schema_problem(conn)
 
 
 def _start_probe() -> Future:

@@ -13,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
-from shared.db.engine import backend, get_engine, transaction
+from shared.db.engine import DatabaseUnavailable, backend, get_engine, transaction
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -38,7 +38,11 @@ def upgrade(revision: str = "head") -> None:
 
 
 def main(argv: list[str]) -> int:
-    upgrade(argv[0] if argv else "head")
+    try:
+        upgrade(argv[0] if argv else "head")
+    except DatabaseUnavailable as exc:  # a reason to act on, not a stack trace
+        print(f"cannot migrate: {exc.reason}", file=sys.stderr)
+        return 1
     print(f"migrated {backend()} database to {argv[0] if argv else 'head'}")
     return 0
 

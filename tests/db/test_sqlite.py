@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from shared.db import DatabaseUnavailable, backend, database_url, db_status, reset_engine, transaction
+from shared.db.migrate import upgrade
 from tests.db.conftest import point_at
 
 
@@ -26,6 +27,9 @@ def test_the_default_url_is_a_file_in_the_data_dir_created_on_first_use(tmp_path
     with transaction() as conn:
         assert conn.execute(text("SELECT 1")).scalar_one() == 1
     assert (data / "tokenwise.db").is_file()
+
+    assert db_status()["status"] == "degraded"  # reachable, but not migrated yet
+    upgrade()
     status = db_status()
     assert (status["status"], status["backend"], status["error"]) == ("connected", "sqlite", None)
 

@@ -1,11 +1,13 @@
 """``db_status()`` and ``transaction()`` tell "the database is unavailable" apart from bugs, promptly.
 
 Covers: a host that never answers (status within 2 s, then the real reason,
-remembered), unusable URLs, server-side refusals at connect time, and SQL
-mistakes that must stay errors (500), not 503s that trip the backoff.
+remembered), unusable URLs, server-side refusals at connect time, an
+unmigrated schema, production without ``DATABASE_URL``, and SQL mistakes that
+must stay errors (500), not 503s that trip the backoff.
 """
 from __future__ import annotations
 
+import os
 import time
 import uuid
 
@@ -13,9 +15,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from shared.db import DatabaseUnavailable, db_status, transaction
+from shared.db import DatabaseUnavailable, db_status, reset_engine, transaction
+from shared.db.migrate import upgrade
 from tests.conftest import PG_URL, require_postgres
-from tests.db.conftest import point_at
+from tests.db.conftest import not_migrated, point_at
 from tests.db.proxy import SILENT, closed_port
 
 
@@ -101,6 +104,43 @@ def test_a_server_that_refuses_the_session_is_unavailable_not_a_crash():
     assert caught.value.reason.startswith("ProgrammingError: ")
     assert "does not exist" in caught.value.reason
     assert db_status()["status"] == "degraded"
+
+
+def test_production_without_database_url_is_not_configured(tmp_path):
+    os.environ.pop("DATABASE_URL")
+    os.environ.update(TOKENWISE_ENV="production", TOKENWISE_DATA_DIR=str(tmp_path))
+    reset_engine()
+    status = db_status()
+    assert status["status"] == "not_configured"
+    assert status["error"] == "DATABASE_URL is not set; production needs a PostgreSQL URL"
+    assert list(tmp_path.iterdir()) == [], "no embedded database may be created behind its back"
+
+
+def test_an_unmigrated_sqlite_database_is_degraded(tmp_path):
+    point_at(f"sqlite:///{tmp_path / 'fresh.db'}")
+    status = db_status()
+    assert status["status"] == "degraded"
+    assert status["error"] == not_migrated()
+
+
+def test_a_schema_behind_this_build_is_degraded_and_one_ahead_is_not(tmp_path):
+    point_at(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade("0001_auth")
+    assert db_status()["error"] == not_migrated("0001_auth")
+
+    upgrade()
+    with transaction() as conn:  # as if a newer build had migrated further
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999_from_a_newer_build'"))
+    assert db_status()["status"] == "connected"
+
+
+@pytest.mark.postgres
+def test_an_unmigrated_postgresql_schema_is_degraded(pg_db):
+    os.environ["TOKENWISE_DB_SCHEMA"] = f"tw_empty_{uuid.uuid4().hex[:10]}"
+    reset_engine()
+    status = db_status()
+    assert status["status"] == "degraded"
+    assert status["error"] == not_migrated()
 
 
 def test_a_mistake_in_sql_is_an_error_not_an_outage(database):

@@ -1,0 +1,59 @@
+"""Is the database's schema the one this build was written for?
+
+The expected revision is read from the migration files with ``ast`` (Alembic
+itself is not imported: health must stay cheap on a cold start). A database
+with no ``alembic_version`` table, or at an older revision this build knows,
+is "not migrated"; one at a revision this build does not know is newer code's
+business and is not flagged.
+"""
+from __future__ import annotations
+
+import ast
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+
+VERSIONS = Path(__file__).with_name("migrations") / "versions"
+
+
+def _assignments(path: Path) -> dict[str, object]:
+    values = {}
+    for node in ast.parse(path.read_text(), str(path)).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            try:
+                values[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                continue
+    return values
+
+
+@lru_cache(maxsize=1)
+def known() -> tuple[frozenset[str], str]:
+    """Every revision in the migration files, and the single head."""
+    parents: dict[str, object] = {}
+    for path in sorted(VERSIONS.glob("*.py")):
+        values = _assignments(path)
+        if isinstance(values.get("revision"), str):
+            parents[values["revision"]] = values.get("down_revision")
+    referenced = set()
+    for parent in parents.values():
+        referenced.update(parent if isinstance(parent, (tuple, list)) else [parent])
+    heads = sorted(set(parents) - referenced)
+    if len(heads) != 1:
+        raise RuntimeError(f"the migrations must have exactly one head, found {heads}")
+    return frozenset(parents), heads[0]
+
+
+def schema_problem(conn: Connection) -> str | None:
+    """Why the schema behind ``conn`` does not fit this build, or ``None``."""
+    revisions, head = known()
+    found: set[str] = set()
+    if inspect(conn).has_table("alembic_version"):
+        found = {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
+    if head in found or (found and not found <= revisions):
+        return None
+    described = ", ".join(sorted(found)) or "no revision"
+    return (f"database schema is not migrated (found {described}, this build needs {head}): "
+            "run python -m shared.db.migrate")
