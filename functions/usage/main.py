@@ -1,0 +1,117 @@
+"""The usage function (entry point ``usage``): import, summarise and delete a user's usage records.
+
+Routes (Bearer access token on all but health):
+
+- ``POST /api/usage/import`` -- body ``text/csv`` or ``application/x-ndjson``
+  (also ``application/jsonl``), UTF-8, sent whole or chunked; ``?format=tokenwise|litellm|openai``,
+  detected from the header or first line when absent. 200 ``{imported, duplicates, rejected,
+  errors: [{row, field, reason}], errors_truncated, format, rows, cost_sources, unpriced_models}``.
+  415 for another content type or charset; 413 past ``USAGE_IMPORT_MAX_BYTES``; 422 ``empty_body``,
+  ``unknown_format``, ``format_not_detected``, ``missing_columns``, ``unexpected_columns``,
+  ``invalid_header``; 503 ``database_unavailable`` (with ``details.committed`` when it failed part-way).
+- ``GET /api/usage/summary?start=&end=`` -- ISO 8601 dates or datetimes (UTC when no offset),
+  ``start`` inclusive, ``end`` exclusive, either optional: totals and breakdowns by model,
+  provider, feature and day.
+- ``DELETE /api/usage`` -- deletes every record of the caller: ``{deleted: n}``.
+- ``GET /api/usage/health`` and ``/api/usage/health/ready``.
+
+Options: those of ``shared.usage`` and ``shared.db``.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import flask
+import functions_framework
+
+from shared import errors
+from shared.auth import authenticate
+from shared.auth.secret import secret_check
+from shared.health import database_check
+from shared.http import FunctionApp
+from shared.logging import get_logger
+
+log = get_logger("usage")
+
+app = FunctionApp("usage", "/api/usage", checks={"database": database_check, "jwt_secret": secret_check},
+                  required=("database", "jwt_secret"))
+
+TEXT_CHARSETS = ("utf-8", "utf8", "us-ascii", "ascii")
+
+
+def _known_user(user_id: str) -> None:
+    from shared.db import transaction
+    from shared.usage import user_exists
+    with transaction() as conn:
+        if not user_exists(conn, user_id):
+            raise errors.Unauthorized("The account of this token no longer exists.", code="unknown_user")
+
+
+@app.route("/import", methods=("POST",))
+def import_usage(request: flask.Request):
+    from shared.usage import import_stream
+    from shared.usage.importer import max_bytes
+    from shared.usage.reader import CSV_TYPES, JSONL_TYPES
+    principal = authenticate(request)
+    mimetype = request.mimetype or ""
+    charset = (request.mimetype_params.get("charset") or "utf-8").strip().lower()
+    accepted = sorted(CSV_TYPES | JSONL_TYPES)
+    if mimetype not in CSV_TYPES and mimetype not in JSONL_TYPES:
+        raise errors.UnsupportedMediaType(
+            "Send CSV (Content-Type: text/csv) or JSON Lines (Content-Type: application/x-ndjson).",
+            {"content_type": request.content_type or None, "accepted": accepted})
+    if charset not in TEXT_CHARSETS:
+        raise errors.UnsupportedMediaType("Send the upload as UTF-8.", {"charset": charset})
+    limit = max_bytes()
+    if request.content_length is not None and request.content_length > limit:
+        raise errors.PayloadTooLarge(f"The upload is larger than {limit} bytes.", {"max_bytes": limit})
+    _known_user(principal.user_id)
+    report = import_stream(principal.user_id, request.stream, mimetype,
+                           request.args.get("format") or None, limit_bytes=limit)
+    log.info("usage imported", extra={"fields": {
+        "user_id": principal.user_id, "format": report.format, "rows": report.rows,
+        "imported": report.imported, "duplicates": report.duplicates, "rejected": report.rejected}})
+    return report.to_dict()
+
+
+def _bound(request: flask.Request, name: str) -> datetime | None:
+    value = (request.args.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        if len(value) == 10:
+            return datetime.combine(date.fromisoformat(value), datetime.min.time())
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise errors.ValidationFailed({name: "must be an ISO 8601 date or datetime"}) from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+@app.route("/summary")
+def summary(request: flask.Request):
+    from shared.db import transaction
+    from shared.usage import summarize
+    principal = authenticate(request)
+    start, end = _bound(request, "start"), _bound(request, "end")
+    if start is not None and end is not None and start >= end:
+        raise errors.ValidationFailed({"end": "must be after start"})
+    with transaction() as conn:
+        return summarize(conn, principal.user_id, start, end)
+
+
+@app.route("/", methods=("DELETE",))
+def delete_usage(request: flask.Request):
+    from shared.db import transaction
+    from shared.usage import delete_records
+    principal = authenticate(request)
+    with transaction() as conn:
+        deleted = delete_records(conn, principal.user_id)
+    log.info("usage deleted", extra={"fields": {"user_id": principal.user_id, "deleted": deleted}})
+    return {"deleted": deleted}
+
+
+@functions_framework.http
+def usage(request: flask.Request):
+    return app(request)

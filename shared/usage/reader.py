@@ -1,0 +1,180 @@
+"""Read an upload incrementally: CSV through a text wrapper, JSON Lines line by line.
+
+Nothing here holds the whole body: ``LimitedReader`` counts bytes as they are
+read and raises 413 past the limit; CSV is decoded through
+``io.TextIOWrapper`` (UTF-8, a leading BOM ignored) and parsed by ``csv``;
+JSON Lines are read with a bounded ``readline``. A bad row is reported as a
+row problem and reading goes on; a CSV field is limited by ``csv``'s own
+field size limit, a JSON line by ``max_line_bytes``.
+
+Row numbers are 1-based data rows: for CSV the records after the header, for
+JSON Lines the non-blank lines. Blank lines are skipped and not counted.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from typing import IO, Iterator
+
+from shared.errors import PayloadTooLarge
+from shared.usage.formats import ImportRejected
+
+CSV_TYPES = frozenset({"text/csv", "application/csv"})
+JSONL_TYPES = frozenset({"application/x-ndjson", "application/ndjson", "application/jsonl",
+                         "application/x-jsonlines"})
+BUFFER_BYTES = 256 * 1024
+DETECTION_LINES = 1000  # JSON lines read while looking for a first object to detect the format from
+
+# (row number, the row as a dict or None, a whole-row problem or None)
+Row = tuple[int, "dict | None", "str | None"]
+
+
+class LimitedReader(io.RawIOBase):
+    """A raw reader over any ``read(n)`` stream that raises 413 once more than ``max_bytes`` arrive."""
+
+    def __init__(self, stream: IO[bytes], max_bytes: int):
+        super().__init__()
+        self.stream = stream
+        self.max_bytes = max_bytes
+        self.bytes_read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.stream.read(len(buffer))
+        if not data:
+            return 0
+        size = len(data)
+        self.bytes_read += size
+        if self.bytes_read > self.max_bytes:
+            raise PayloadTooLarge(f"The upload is larger than {self.max_bytes} bytes.",
+                                  {"max_bytes": self.max_bytes})
+        buffer[:size] = data
+        return size
+
+
+@dataclass
+class Header:
+    """The columns the format is chosen from; ``is_header`` is False for a JSON bucket/page line."""
+    columns: set[str]
+    is_header: bool
+
+
+class CsvBody:
+    def __init__(self, buffered: io.BufferedReader):
+        # surrogateescape keeps undecodable bytes visible to the row checks instead of failing the body
+        self.text = io.TextIOWrapper(buffered, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        self.reader = csv.reader(self.text)
+        self.names: list[str] = []
+
+    def header(self) -> Header | None:
+        for values in self._records():
+            if isinstance(values, csv.Error):
+                raise ImportRejected("The CSV header cannot be read.", {"reason": str(values)},
+                                     code="invalid_header")
+            if not any(value.strip() for value in values):
+                continue
+            self.names = [value.strip() for value in values]
+            duplicates = sorted({name for name in self.names if self.names.count(name) > 1})
+            if duplicates:
+                raise ImportRejected("The CSV header repeats columns.", {"duplicates": duplicates},
+                                     code="invalid_header")
+            return Header(set(self.names), True)
+        return None
+
+    def _records(self) -> Iterator[list[str] | csv.Error]:
+        while True:
+            try:
+                yield next(self.reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:  # one malformed record; the reader resumes on the next line
+                yield exc
+
+    def rows(self) -> Iterator[Row]:
+        names, width, number = self.names, len(self.names), 0
+        for values in self._records():
+            if isinstance(values, csv.Error):
+                number += 1
+                yield number, None, f"is not valid CSV: {values}"
+                continue
+            if not values or (len(values) == 1 and not values[0].strip()):
+                continue
+            number += 1
+            if len(values) != width:
+                yield number, None, f"has {len(values)} fields; the header has {width}"
+                continue
+            yield number, dict(zip(names, values)), None
+
+
+class JsonLinesBody:
+    def __init__(self, buffered: io.BufferedReader, max_line_bytes: int):
+        self.buffered = buffered
+        self.max_line_bytes = max_line_bytes
+        self.pending: list[Row] = []
+        self.number = 0
+
+    def _lines(self) -> Iterator[tuple[bytes | None, str | None]]:
+        """Non-blank lines, or ``(None, problem)`` for a line over the limit (skipped to its end)."""
+        limit = self.max_line_bytes
+        readline = self.buffered.readline
+        while True:
+            line = readline(limit + 1)
+            if not line:
+                return
+            if len(line) > limit and not line.endswith(b"\n"):
+                while line and not line.endswith(b"\n"):
+                    line = readline(BUFFER_BYTES)
+                yield None, f"is longer than {limit} bytes"
+                continue
+            if line.isspace():
+                continue
+            yield line, None
+
+    def _parse(self, line: bytes | None, problem: str | None) -> Row:
+        self.number += 1
+        if problem:
+            return self.number, None, problem
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+            return self.number, None, f"is not valid JSON: {exc}"
+        if not isinstance(obj, dict):
+            return self.number, None, "must be a JSON object"
+        return self.number, obj, None
+
+    def header(self) -> Header | None:
+        """The keys of the first object; rows read on the way are replayed by ``rows()``."""
+        self.iterator = self._lines()
+        for line, problem in self.iterator:
+            row = self._parse(line, problem)
+            self.pending.append(row)
+            obj = row[1]
+            if obj is not None:
+                is_flat = not (isinstance(obj.get("results"), list) or isinstance(obj.get("data"), list))
+                return Header(set(obj), is_flat)
+            if len(self.pending) >= DETECTION_LINES:
+                break
+        if self.pending:
+            return Header(set(), False)
+        return None
+
+    def rows(self) -> Iterator[Row]:
+        yield from self.pending
+        self.pending = []
+        for line, problem in self.iterator:
+            yield self._parse(line, problem)
+
+
+def open_body(stream: IO[bytes], mimetype: str, max_bytes: int, max_line_bytes: int,
+              ) -> tuple[LimitedReader, CsvBody | JsonLinesBody]:
+    raw = LimitedReader(stream, max_bytes)
+    buffered = io.BufferedReader(raw, BUFFER_BYTES)
+    if mimetype in CSV_TYPES:
+        return raw, CsvBody(buffered)
+    if mimetype in JSONL_TYPES:
+        return raw, JsonLinesBody(buffered, max_line_bytes)
+    raise ValueError(f"not an import content type: {mimetype}")
