@@ -1,0 +1,1 @@
+"""Benchmarks of the Tokenwise units against a bare functions-framework function."""

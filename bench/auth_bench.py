@@ -1,0 +1,286 @@
+"""Auth unit vs a bare functions-framework function, side by side: ``python -m bench.auth_bench``.
+
+Measures, in one run and with the same server command for both
+(``functions-framework --target T --source S``, i.e. its production gunicorn):
+
+1. cold start: process start to the first 200 on the health route (auth:
+   ``GET /auth/health``, which also probes the database; hello: ``GET /``),
+   taking turns for ``--runs`` repetitions; medians and their ratio (target: auth
+   at most 1.3x hello). For context, also to the first 200 on ``POST /auth/validate``
+   (the token check, which needs no database);
+2. throughput: ``POST /auth/validate`` with a real access token against ``POST /``
+   on hello, ``--requests`` requests from ``--clients`` keep-alive client threads,
+   after a warm-up, median of ``--rounds`` alternating rounds (target: at least 0.7x);
+3. where cold start goes: import cost of the layers in fresh interpreters.
+
+The auth unit runs on a fresh, migrated SQLite file in a temporary data folder with
+a random ``JWT_SECRET``. ``--json PATH`` also writes the figures as JSON.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FRAMEWORK = str(Path(sys.executable).with_name("functions-framework"))
+COLD_START_TARGET = 1.3
+THROUGHPUT_TARGET = 0.7
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    target: str
+    source: str
+    health: str
+    post_path: str
+
+
+AUTH = Target("auth", "auth", "main.py", "/auth/health", "/auth/validate")
+HELLO = Target("hello", "hello", "bench/hello/main.py", "/", "/")
+# The same auth process, but ready means "the first token check answered 200".
+AUTH_VALIDATE = Target("auth (validate)", "auth", "main.py", "/auth/validate", "/auth/validate")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """One ``functions-framework`` process on a free loopback port."""
+
+    def __init__(self, target: Target, env: dict[str, str], probe_body: bytes | None = None):
+        self.target = target
+        self.probe_body = probe_body
+        self.port = free_port()
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            [FRAMEWORK, "--target", target.target, "--source", target.source,
+             "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def wait_ready(self, timeout_s: float = 30.0) -> float:
+        """Seconds from process start to the first 200 on the health route."""
+        deadline = self.started + timeout_s
+        while time.perf_counter() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.target.name} exited: {self.process.stderr.read().decode()[-2000:]}")
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+            try:
+                if self.probe_body is None:
+                    conn.request("GET", self.target.health)
+                else:
+                    conn.request("POST", self.target.health, self.probe_body,
+                                 {"Content-Type": "application/json"})
+                if conn.getresponse().status == 200:
+                    return time.perf_counter() - self.started
+            except OSError:
+                time.sleep(0.002)
+            finally:
+                conn.close()
+        raise RuntimeError(f"{self.target.name} did not answer 200 on {self.target.health} in {timeout_s} s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process.stderr.close()
+
+    def __enter__(self) -> "Server":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def prepare_environment(workdir: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("DATABASE_URL", "TOKENWISE_DB_SCHEMA", "K_SERVICE", "THREADS", "WORKERS")}
+    env.update({"TOKENWISE_ENV": "development", "TOKENWISE_DATA_DIR": str(workdir),
+                "DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
+                "JWT_SECRET": secrets.token_urlsafe(48), "LOG_LEVEL": "WARNING"})
+    subprocess.run([sys.executable, "-m", "shared.db.migrate"], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    return env
+
+
+def cold_starts(env: dict[str, str], runs: int, validate_body: bytes) -> dict[str, list[float]]:
+    kinds = [(AUTH, None), (HELLO, None), (AUTH_VALIDATE, validate_body)]
+    times: dict[str, list[float]] = {target.name: [] for target, _ in kinds}
+    for run in range(runs):
+        for target, body in kinds[run % 3:] + kinds[:run % 3]:  # no kind always goes first
+            with Server(target, env, body) as server:
+                times[target.name].append(server.wait_ready())
+    return times
+
+
+def access_token(port: int) -> str:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    body = json.dumps({"email": f"bench-{secrets.token_hex(5)}@example.com",
+                       "password": secrets.token_urlsafe(18), "name": "Bench"})
+    conn.request("POST", "/auth/register", body, {"Content-Type": "application/json"})
+    response = conn.getresponse()
+    payload = json.loads(response.read())
+    conn.close()
+    if response.status != 201:
+        raise RuntimeError(f"register answered {response.status}: {payload}")
+    return payload["access_token"]
+
+
+def hammer(port: int, path: str, body: bytes, requests: int, clients: int, expect: bytes | None) -> float:
+    """Requests per second for ``requests`` POSTs spread over ``clients`` keep-alive connections."""
+    errors: list[str] = []
+    barrier = threading.Barrier(clients + 1)
+    share = [requests // clients + (1 if i < requests % clients else 0) for i in range(clients)]
+
+    def client(count: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Content-Type": "application/json"}
+        barrier.wait()
+        for _ in range(count):
+            conn.request("POST", path, body, headers)
+            response = conn.getresponse()
+            payload = response.read()
+            if response.status != 200 or (expect is not None and expect not in payload):
+                errors.append(f"{response.status} {payload[:200]!r}")
+                break
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(count,)) for count in share]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise RuntimeError(f"unexpected answer from {path}: {errors[0]}")
+    return requests / elapsed
+
+
+def throughputs(env: dict[str, str], body: bytes, requests: int, clients: int,
+                rounds: int) -> dict[str, list[float]]:
+    results: dict[str, list[float]] = {AUTH.name: [], HELLO.name: []}
+    for run in range(rounds):
+        for target in ((AUTH, HELLO) if run % 2 == 0 else (HELLO, AUTH)):
+            with Server(target, env) as server:
+                server.wait_ready()
+                expect = b'"valid": true' if target is AUTH else b"hello"
+                hammer(server.port, target.post_path, body, max(200, requests // 10), clients, expect)
+                results[target.name].append(
+                    hammer(server.port, target.post_path, body, requests, clients, expect))
+    return results
+
+
+def warm_up(env: dict[str, str]) -> bytes:
+    """Start each function once untimed (byte-compiles any changed file) and get a real token."""
+    with Server(HELLO, env) as server:
+        server.wait_ready()
+    with Server(AUTH, env) as server:
+        server.wait_ready()
+        return json.dumps({"token": access_token(server.port)}).encode()
+
+
+IMPORT_LAYERS = [
+    ("functions_framework", "import functions_framework"),
+    ("+ shared.http, shared.health", "import shared.http, shared.health"),
+    ("+ shared.auth (PyJWT)", "import shared.auth"),
+    ("+ functions.auth.main (the unit)", "import functions.auth.main"),
+    ("+ shared.db (SQLAlchemy, on first health)", "import shared.db, shared.db.schema"),
+    ("+ functions.auth.service (argon2, store)", "import functions.auth.service"),
+]
+
+
+def import_costs(env: dict[str, str], repeats: int = 3) -> list[tuple[str, float]]:
+    """Median extra milliseconds each layer adds on top of the ones before it, in a fresh interpreter."""
+    script = ("import time, json\nmarks = []\n" + "".join(
+        f"t = time.perf_counter(); {statement}; marks.append(time.perf_counter() - t)\n"
+        for _, statement in IMPORT_LAYERS) + "print(json.dumps(marks))")
+    samples = []
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True,
+                             capture_output=True, text=True).stdout
+        samples.append(json.loads(out.strip().splitlines()[-1]))
+    return [(label, statistics.median(sample[i] for sample in samples) * 1000)
+            for i, (label, _) in enumerate(IMPORT_LAYERS)]
+
+
+def _ratio_row(label: str, auth: float, hello: float, target: str, met: bool | None) -> str:
+    verdict = "" if met is None else ("met" if met else "MISSED")
+    return f"{label:<48}{auth:>10.0f}{hello:>10.0f}{auth / hello:>8.2f}x{target:>9}  {verdict}"
+
+
+def report(cold: dict[str, list[float]], rps: dict[str, list[float]],
+           imports: list[tuple[str, float]], args: argparse.Namespace) -> dict:
+    median_ms = {name: statistics.median(samples) * 1000 for name, samples in cold.items()}
+    median_rps = {name: statistics.median(samples) for name, samples in rps.items()}
+    cold_ratio = median_ms[AUTH.name] / median_ms[HELLO.name]
+    validate_ratio = median_ms[AUTH_VALIDATE.name] / median_ms[HELLO.name]
+    rps_ratio = median_rps[AUTH.name] / median_rps[HELLO.name]
+    print(f"\nAuth unit vs bare functions-framework hello ({os.cpu_count()} CPUs, same command: "
+          f"functions-framework --target T --source S, gunicorn THREADS={os.environ.get('THREADS', 'default')})\n")
+    print(f"{'measure':<48}{'auth':>10}{'hello':>10}{'ratio':>9}{'target':>9}  result")
+    print("-" * 96)
+    print(_ratio_row(f"cold start to 200 on health, median of {args.runs} (ms)", median_ms[AUTH.name],
+                     median_ms[HELLO.name], "<= 1.3x", cold_ratio <= COLD_START_TARGET))
+    print(_ratio_row("  context: to first 200 on POST /auth/validate (ms)", median_ms[AUTH_VALIDATE.name],
+                     median_ms[HELLO.name], "", None))
+    print(_ratio_row(f"POST validate, median of {args.rounds} rounds (req/s)", median_rps[AUTH.name],
+                     median_rps[HELLO.name], ">= 0.7x", rps_ratio >= THROUGHPUT_TARGET))
+    print("\nSamples")
+    for name, samples in cold.items():
+        print(f"  cold start {name:<16} ms: {', '.join(f'{t * 1000:.0f}' for t in samples)}")
+    for name, samples in rps.items():
+        print(f"  throughput {name:<16} req/s: {', '.join(f'{r:.0f}' for r in samples)}"
+              f"  ({args.requests} requests, {args.clients} clients)")
+    print("\nWhere the cold start goes (import cost, ms, fresh interpreter, median of 3):")
+    for label, millis in imports:
+        print(f"  {label:<46}{millis:>8.1f}")
+    return {"cold_start_ms": {**median_ms, "ratio": cold_ratio, "validate_ratio": validate_ratio,
+                              "samples": {k: [t * 1000 for t in v] for k, v in cold.items()}},
+            "validate_rps": {**median_rps, "ratio": rps_ratio, "samples": rps},
+            "import_ms": dict(imports)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7, help="cold starts per function")
+    parser.add_argument("--requests", type=int, default=4000, help="requests per throughput round")
+    parser.add_argument("--clients", type=int, default=4, help="client threads")
+    parser.add_argument("--rounds", type=int, default=5, help="throughput rounds per function")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="tokenwise-bench-") as workdir:
+        env = prepare_environment(Path(workdir))
+        validate_body = warm_up(env)
+        cold = cold_starts(env, args.runs, validate_body)
+        rps = throughputs(env, validate_body, args.requests, args.clients, args.rounds)
+        imports = import_costs(env)
+    figures = report(cold, rps, imports, args)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
