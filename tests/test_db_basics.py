@@ -2,6 +2,7 @@
 from sqlalchemy import text
 
 from shared.db import db_status, transaction
+from shared.db.revisions import known
 
 
 def test_status_connected_on_migrated_database(database):
@@ -15,4 +16,4 @@ def test_status_connected_on_migrated_database(database):
 def test_schema_is_at_head(database):
     with transaction() as conn:
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-    assert version == "0002_usage_records"
+    assert version == known()[1]
