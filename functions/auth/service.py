@@ -92,19 +92,20 @@ def login(body: dict) -> dict:
     if user.locked_until and user.locked_until > now:
         raise _locked(user.locked_until, now)
     if not passwords.verify_password(user.password_hash, password):
-        _count_failure(user, now)
+        raise _failed_login(user, now)
     new_hash = passwords.hash_password(password) if passwords.needs_rehash(user.password_hash) else None
     with transaction() as conn:
         if not store.clear_failures(conn, user.id, now, new_hash):
-            locked = store.get_user(conn, user.id)
-            raise _locked(locked.locked_until, now)
+            # A concurrent wrong guess locked the account while this password was being checked.
+            locked_until = store.get_user(conn, user.id).locked_until
+            raise _locked(locked_until or now, now)
         pair = _start_session(conn, user, now)
     log.info("login", extra={"fields": {"user_id": user.id}})
     return pair
 
 
-def _count_failure(user: store.User, now: datetime) -> None:
-    """Record a wrong password and answer it: 401, or 429 when this failure starts a lock."""
+def _failed_login(user: store.User, now: datetime) -> Unauthorized | TooManyRequests:
+    """Record a wrong password; the answer is 401, or 429 when this failure starts a lock."""
     with transaction() as conn:
         failures = store.record_failed_login(conn, user.id)
         period = lockout.lock_period_s(failures)
@@ -113,8 +114,8 @@ def _count_failure(user: store.User, now: datetime) -> None:
     if period:
         log.warning("account locked", extra={"fields": {"user_id": user.id, "failures": failures,
                                                         "lock_s": period}})
-        raise _locked(now + timedelta(seconds=period), now)
-    raise _invalid_credentials()
+        return _locked(now + timedelta(seconds=period), now)
+    return _invalid_credentials()
 
 
 def refresh(body: dict) -> dict:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -77,7 +76,3 @@ def unsigned(payload: dict) -> str:
     """An ``alg: none`` token (PyJWT refuses to make one for us, as it should)."""
     body = {k: int(v.timestamp()) if isinstance(v, datetime) else v for k, v in payload.items()}
     return f"{b64(json.dumps({'alg': 'none', 'typ': 'JWT'}).encode())}.{b64(json.dumps(body).encode())}."
-
-
-def env_secret() -> str:
-    return os.environ["JWT_SECRET"]
