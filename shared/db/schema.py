@@ -71,3 +71,73 @@ usage_records = Table(
     Index("ix_usage_user_feature_time", "user_id", "feature", "timestamp"),
     Index("ix_usage_user_prompt_hash", "user_id", "prompt_hash"),
 )
+
+
+# --- Chat: threads, their messages, agent runs with their events, one-time WebSocket tickets ---
+from sqlalchemy import Text  # noqa: E402  (only the chat tables use it)
+
+threads = Table(
+    "threads", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_threads_user_updated", "user_id", "updated_at"),
+)
+
+# ``user_id`` repeats the thread's owner so that every read can be scoped by user without a join.
+messages = Table(
+    "messages", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("thread_id", String(36), ForeignKey("threads.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", String(36), nullable=False),
+    Column("role", String(16), nullable=False),  # "user" | "assistant"
+    Column("content", Text, nullable=False),
+    Column("structured", Text, nullable=True),  # JSON: the run's structured result
+    Column("run_id", String(36), nullable=True),
+    Column("client_message_id", String(100), nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_messages_thread_created", "thread_id", "created_at"),
+)
+
+runs = Table(
+    "runs", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("thread_id", String(36), ForeignKey("threads.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", String(36), nullable=False),
+    Column("message_id", String(36), nullable=True),
+    # queued | running | completed | failed | cancelled | interrupted | rejected
+    Column("status", String(16), nullable=False),
+    Column("error", String(300), nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("started_at", DateTime, nullable=True),
+    Column("finished_at", DateTime, nullable=True),
+    Index("ix_runs_thread_created", "thread_id", "created_at"),
+    Index("ix_runs_user_status", "user_id", "status"),
+)
+
+# ``body`` is the event envelope exactly as it was streamed, so a replay is byte-for-byte the same.
+run_events = Table(
+    "run_events", metadata,
+    Column("run_id", String(36), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("type", String(32), nullable=False),
+    Column("agent", String(32), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("body", Text, nullable=False),
+)
+
+# Only a SHA-256 of each ticket is stored; redeeming sets ``used_at`` once.
+ws_tickets = Table(
+    "ws_tickets", metadata,
+    Column("ticket_hash", String(64), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("session_id", String(64), nullable=False),
+    Column("token_expires_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("used_at", DateTime, nullable=True),
+    Index("ix_ws_tickets_expires", "expires_at"),
+)

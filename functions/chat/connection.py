@@ -1,0 +1,232 @@
+"""One WebSocket session: the first frame, the receive loop, dispatch, and a thread-safe sender.
+
+The session holds no database connection: each message that needs the
+database opens a short transaction through the store. A frame the server
+cannot act on is answered with ``error {code}`` and the socket stays open;
+nothing here closes with 1011. The session ends when the client leaves, when
+the access token expires (close 4401), or at shutdown (close 1001).
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from simple_websocket import ConnectionClosed
+
+from functions.chat import protocol, store
+from functions.chat.protocol import ProtocolError, error_frame, frame
+from functions.chat.runs import QueueFull, ShuttingDown
+from functions.chat.settings import PROTOCOL_VERSION
+from functions.chat.socket_auth import SocketIdentity
+from shared.db import DatabaseUnavailable
+from shared.logging import get_logger
+
+if TYPE_CHECKING:
+    from functions.chat.service import ChatService
+
+log = get_logger("chat.connection")
+
+CLOSE_GOING_AWAY = 1001
+# simple-websocket closes an oversized message (1009) without waking a waiting receive(); polling
+# notices the closed socket within this delay.
+RECEIVE_POLL_S = 1.0
+CLOSE_UNAUTHORIZED = 4401
+NOTICE_NOT_SAVED = ("The database is unavailable: answers still come, but this conversation is not saved "
+                    "yet. It will be saved when the database is back.")
+
+
+class SendAllSocket:
+    """Makes every frame write complete.
+
+    simple-websocket writes with ``sock.send``, which on a gevent socket (and for
+    large frames on any non-blocking one) may write only part of a frame.
+    """
+
+    def __init__(self, sock):
+        self._sock = sock
+
+    def send(self, data) -> int:
+        self._sock.sendall(data)
+        return len(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+class Connection:
+    def __init__(self, ws, identity: SocketIdentity, service: "ChatService"):
+        self.ws = ws
+        ws.sock = SendAllSocket(ws.sock)
+        self.service = service
+        self.principal = identity.principal
+        self.user_id = identity.principal.user_id
+        self.connection_id = uuid.uuid4().hex
+        self.open = True
+        self._send_lock = threading.Lock()
+        self._notice_lock = threading.Lock()
+        self._notice_epoch: int | None = None
+
+    # --- sending -------------------------------------------------------------------------------
+    def deliver(self, message: dict[str, Any]) -> bool:
+        data = json.dumps(message, default=str)
+        with self._send_lock:
+            if not self.open:
+                return False
+            try:
+                self.ws.send(data)
+            except (ConnectionClosed, OSError):
+                self.open = False
+                return False
+        return True
+
+    def history_not_saved(self) -> None:
+        with self._notice_lock:
+            epoch = self.service.outbox.epoch
+            if self._notice_epoch == epoch:
+                return
+            self._notice_epoch = epoch
+        self.deliver(frame("notice", code="history_not_saved", message=NOTICE_NOT_SAVED))
+
+    def close(self, code: int, reason: str) -> None:
+        with self._send_lock:
+            if not self.open:
+                return
+            self.open = False
+            try:
+                self.ws.close(code, reason)
+            except (ConnectionClosed, OSError):
+                pass
+        self.ws.event.set()  # wakes the receive loop, which is waiting for the client
+
+    # --- the session ---------------------------------------------------------------------------
+    def serve(self) -> None:
+        self.service.connections.add(self)
+        log.info("socket opened", extra={"fields": {"connection_id": self.connection_id, "user_id": self.user_id}})
+        try:
+            self.deliver(frame("connection_established", connection_id=self.connection_id, user_id=self.user_id,
+                               protocol_version=PROTOCOL_VERSION, server_time=protocol.utc_now_iso()))
+            expires_at = self.principal.expires_at.timestamp()
+            while self.open:
+                remaining = expires_at - time.time()
+                if remaining <= 0:
+                    self.close(CLOSE_UNAUTHORIZED, "access token expired")
+                    break
+                raw = self.ws.receive(timeout=min(remaining, RECEIVE_POLL_S))
+                if raw is not None and self.open:
+                    self.handle(raw)
+        except ConnectionClosed:
+            pass
+        finally:
+            self.open = False
+            self.service.connections.discard(self)
+            self.service.runs.detach(self.connection_id)
+            log.info("socket closed", extra={"fields": {"connection_id": self.connection_id,
+                                                        "user_id": self.user_id}})
+
+    def handle(self, raw: str | bytes) -> None:
+        try:
+            message = protocol.parse(raw, self.service.settings.max_content_chars)
+            self.dispatch(message)
+        except ProtocolError as exc:
+            self.deliver(error_frame(exc.code, exc.message, exc.details))
+        except DatabaseUnavailable:
+            self.deliver(error_frame("database_unavailable",
+                                     "The database is unavailable; this request needs it. Try again shortly."))
+        except Exception:  # a bug: logged with its stack; the client gets an error frame, never a 1011
+            log.exception("socket message failed", extra={"fields": {"connection_id": self.connection_id,
+                                                                     "user_id": self.user_id}})
+            self.deliver(error_frame("internal_error", "The server could not handle this message."))
+
+    def dispatch(self, message: protocol.ClientMessage) -> None:
+        if isinstance(message, protocol.Ping):
+            self.deliver(frame("pong", server_time=protocol.utc_now_iso(), **message.echo))
+        elif isinstance(message, protocol.UserMessage):
+            self.user_message(message)
+        elif isinstance(message, protocol.StopAgent):
+            self.stop_agent(message.run_id)
+        elif isinstance(message, protocol.GetThreadHistory):
+            self.thread_history(message.thread_id)
+        elif isinstance(message, protocol.Resume):
+            self.resume(message)
+
+    # --- messages ------------------------------------------------------------------------------
+    def user_message(self, message: protocol.UserMessage) -> None:
+        service, runs, outbox = self.service, self.service.runs, self.service.outbox
+        thread_id = message.thread_id
+        if thread_id is not None and service.owner_of(thread_id) != self.user_id:
+            raise ProtocolError("not_found", "There is no such thread.", {"thread_id": thread_id})
+        new_thread = thread_id is None
+        thread_id = thread_id or uuid.uuid4().hex
+        try:
+            runs.check_capacity(thread_id)
+        except QueueFull:
+            raise _queue_full(runs.max_queued) from None
+        except ShuttingDown:
+            raise _shutting_down() from None
+        saved = True
+        if new_thread:
+            saved &= outbox.write(store.thread_write(thread_id, self.user_id, message.content[:80]))
+            service.owners.remember(thread_id, self.user_id)
+        message_id = uuid.uuid4().hex
+        run = runs.new_run(thread_id, self.user_id, message_id, message.content, message.context)
+        saved &= outbox.write(store.message_write(message_id, thread_id, self.user_id, "user", message.content,
+                                                  run_id=run.run_id, client_message_id=message.client_message_id))
+        saved &= outbox.write(store.run_write(run.run_id, thread_id, self.user_id, message_id, "queued"))
+        run.subscribers[self.connection_id] = self
+        with run.lock:  # the acknowledgement goes out before the run's first event
+            try:
+                position = runs.submit(run)
+            except (QueueFull, ShuttingDown) as exc:
+                outbox.write(store.run_update(run.run_id, "rejected", finished=True))
+                raise (_queue_full(runs.max_queued) if isinstance(exc, QueueFull) else _shutting_down()) from None
+            self.deliver(frame("message_received", thread_id=thread_id, run_id=run.run_id, message_id=message_id,
+                               client_message_id=message.client_message_id, queued=position > 0,
+                               position=position))
+        if not saved:
+            self.history_not_saved()
+
+    def stop_agent(self, run_id: str) -> None:
+        run = self.service.runs.find(run_id, self.user_id)
+        if run is None:
+            record = store.run_record(self.user_id, run_id)
+            if record is None:
+                raise ProtocolError("not_found", "There is no such run.", {"run_id": run_id})
+            raise ProtocolError("run_not_active", "The run is not running on this server.",
+                                {"run_id": run_id, "status": record["status"]})
+        if run.ended:
+            raise ProtocolError("run_not_active", "The run has already ended.",
+                                {"run_id": run_id, "status": run.status})
+        self.deliver(frame("stop_requested", run_id=run_id))
+        self.service.runs.stop(run)
+
+    def thread_history(self, thread_id: str) -> None:
+        history = store.thread_with_messages(self.user_id, thread_id)
+        if history is None:
+            raise ProtocolError("not_found", "There is no such thread.", {"thread_id": thread_id})
+        self.deliver(frame("thread_history", thread_id=thread_id, **history))
+
+    def resume(self, message: protocol.Resume) -> None:
+        run = self.service.runs.find(message.run_id, self.user_id)
+        if run is not None:
+            self.service.runs.attach(run, self, message.after_seq)
+            return
+        record = store.run_record(self.user_id, message.run_id)
+        if record is None:
+            raise ProtocolError("not_found", "There is no such run.", {"run_id": message.run_id})
+        events = store.events_after(message.run_id, message.after_seq)
+        for event in events:
+            self.deliver(event)
+        self.deliver(frame("resumed", run_id=message.run_id, thread_id=record["thread_id"],
+                           status=record["status"], replayed=len(events), live=False))
+
+
+def _queue_full(limit: int) -> ProtocolError:
+    return ProtocolError("queue_full", "This thread already has the most questions waiting; "
+                                       "wait for an answer or stop a run.", {"max_queued": limit})
+
+
+def _shutting_down() -> ProtocolError:
+    return ProtocolError("shutting_down", "The server is restarting; reconnect and send again.")

@@ -1,0 +1,53 @@
+"""Chat tuning, read from the environment when the app is created.
+
+Options (environment variables):
+
+- ``CHAT_MAX_FRAME_BYTES`` (65536): largest client frame; bigger ones close the socket with 1009.
+- ``CHAT_MAX_CONTENT_CHARS`` (8000): longest question in a ``user_message``.
+- ``CHAT_MAX_QUEUED_PER_THREAD`` (3): runs waiting behind the running one on a thread; more is ``queue_full``.
+- ``CHAT_PING_INTERVAL_S`` (25): server pings that keep idle sockets alive; 0 turns them off.
+- ``CHAT_TICKET_TTL_S`` (30): lifetime of a one-time ``?ticket=``.
+- ``CHAT_STOP_GRACE_S`` (0.6): after ``stop_agent``, how long the pipeline gets to reach a checkpoint
+  before the run is ended ``cancelled`` without it.
+- ``CHAT_OUTBOX_MAX`` (10000): writes kept in memory while the database is down.
+- ``CHAT_OUTBOX_FLUSH_S`` (1): how often the outbox retries the database.
+- ``CHAT_SHUTDOWN_GRACE_S`` (5): on SIGTERM, how long running runs get to end ``interrupted``
+  before sockets are closed with 1001 (Cloud Run allows about 10 s in all).
+- ``CHAT_RECENT_RUNS`` (500): finished runs kept in memory so ``resume`` works while the database is down.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared import config
+
+PROTOCOL_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    max_frame_bytes: int = 65536
+    max_content_chars: int = 8000
+    max_queued_per_thread: int = 3
+    ping_interval_s: float = 25.0
+    ticket_ttl_s: int = 30
+    stop_grace_s: float = 0.6
+    outbox_max: int = 10000
+    outbox_flush_s: float = 1.0
+    shutdown_grace_s: float = 5.0
+    recent_runs: int = 500
+
+    @classmethod
+    def from_env(cls) -> "ChatSettings":
+        return cls(
+            max_frame_bytes=config.env_int("CHAT_MAX_FRAME_BYTES", cls.max_frame_bytes),
+            max_content_chars=config.env_int("CHAT_MAX_CONTENT_CHARS", cls.max_content_chars),
+            max_queued_per_thread=config.env_int("CHAT_MAX_QUEUED_PER_THREAD", cls.max_queued_per_thread),
+            ping_interval_s=config.env_float("CHAT_PING_INTERVAL_S", cls.ping_interval_s),
+            ticket_ttl_s=config.env_int("CHAT_TICKET_TTL_S", cls.ticket_ttl_s),
+            stop_grace_s=config.env_float("CHAT_STOP_GRACE_S", cls.stop_grace_s),
+            outbox_max=config.env_int("CHAT_OUTBOX_MAX", cls.outbox_max),
+            outbox_flush_s=config.env_float("CHAT_OUTBOX_FLUSH_S", cls.outbox_flush_s),
+            shutdown_grace_s=config.env_float("CHAT_SHUTDOWN_GRACE_S", cls.shutdown_grace_s),
+            recent_runs=config.env_int("CHAT_RECENT_RUNS", cls.recent_runs),
+        )

@@ -1,0 +1,84 @@
+"""The socket protocol: first frame, ping/pong, bad frames keep the socket open, oversize closes 1009."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+
+from tests.chat.conftest import connect_user, open_socket, receive, send
+
+
+@pytest.fixture
+def server(sqlite_db, start_chat):
+    return start_chat(max_frame_bytes=16384)
+
+
+def test_first_frame_is_connection_established(server, new_user):
+    user = new_user()
+    with open_socket(server, user.token()) as ws:
+        first = receive(ws)
+    assert set(first) == {"type", "connection_id", "user_id", "protocol_version", "server_time"}
+    assert first["type"] == "connection_established"
+    assert first["user_id"] == user.id
+    assert first["protocol_version"] == "1"
+    assert len(first["connection_id"]) == 32
+    assert datetime.fromisoformat(first["server_time"]).tzinfo is not None
+
+
+def test_ping_answers_pong_with_the_client_id(server, new_user):
+    with connect_user(server, new_user()) as ws:
+        send(ws, {"type": "ping", "id": 7, "timestamp": 1234.5})
+        pong = receive(ws)
+    assert pong["type"] == "pong"
+    assert pong["id"] == 7
+    assert pong["timestamp"] == 1234.5
+    assert "server_time" in pong
+
+
+@pytest.mark.parametrize("raw, code", [
+    ("{not json", "invalid_json"),
+    ("[1, 2]", "invalid_message"),
+    (json.dumps({"content": "no type"}), "invalid_message"),
+    (json.dumps({"type": "dance"}), "unknown_type"),
+    (json.dumps({"type": "user_message"}), "invalid_message"),
+    (json.dumps({"type": "user_message", "content": "   "}), "invalid_message"),
+    (json.dumps({"type": "user_message", "content": "hi", "thread_id": "../etc"}), "invalid_message"),
+    (json.dumps({"type": "stop_agent"}), "invalid_message"),
+    (json.dumps({"type": "resume", "run_id": "abc", "last_event_id": "other-00001"}), "invalid_message"),
+    (json.dumps({"type": "get_thread_history", "thread_id": 5}), "invalid_message"),
+])
+def test_bad_frames_answer_an_error_and_keep_the_socket_open(server, new_user, raw, code):
+    with connect_user(server, new_user()) as ws:
+        ws.send(raw)
+        error = receive(ws)
+        send(ws, {"type": "ping"})
+        assert receive(ws)["type"] == "pong"
+    assert error["type"] == "error"
+    assert error["code"] == code
+    assert error["message"]
+
+
+def test_unknown_type_lists_the_known_ones(server, new_user):
+    with connect_user(server, new_user()) as ws:
+        send(ws, {"type": "dance"})
+        error = receive(ws)
+    assert error["details"]["type"] == "dance"
+    assert "user_message" in error["details"]["known"]
+
+
+def test_too_long_content_is_invalid(server, new_user):
+    with connect_user(server, new_user()) as ws:
+        send(ws, {"type": "user_message", "content": "x" * 8001})
+        error = receive(ws)
+    assert (error["code"], error["details"]["field"], error["details"]["max_chars"]) == (
+        "invalid_message", "content", 8000)
+
+
+def test_oversized_frame_closes_with_1009(server, new_user):
+    with connect_user(server, new_user()) as ws:
+        ws.send(json.dumps({"type": "ping", "pad": "x" * 20000}))
+        with pytest.raises(ConnectionClosed) as closed:
+            receive(ws)
+    assert closed.value.rcvd.code == 1009
