@@ -269,6 +269,11 @@ def transaction() -> Iterator[Connection]:
         if kind == failures.DOWN:
             _breaker.failed(reason, trial=False)
         raise DatabaseUnavailable(reason) from exc
+    except OSError as exc:  # pg8000 lets a socket timeout or reset escape mid-query, unwrapped;
+        # the pool discards that connection when its reset fails, and pre-ping guards the rest.
+        reason = failures.short(exc)
+        _breaker.failed(reason, trial=False)
+        raise DatabaseUnavailable(reason) from exc
 
 
 def _probe() -> tuple[float, str | None]:
