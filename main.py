@@ -6,3 +6,4 @@ functions buildpack. Deploy each function with ``--entry-point=<name>``; names
 here equal the Python function names, which is how functions-framework registers them.
 """
 from functions.auth.main import auth  # noqa: F401
+from functions.usage.main import usage  # noqa: F401
