@@ -126,6 +126,11 @@ def _top_tables(facts: Facts, figures: dict, which: tuple[str, ...] = ("model", 
     return lines
 
 
+def _sentence(text: Any) -> str:
+    text = str(text).strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def _recommendation_lines(facts: Facts, figures: dict) -> list[str]:
     if facts.optimization is None:
         if facts.optimization_error:
@@ -157,7 +162,7 @@ def _recommendation_lines(facts: Facts, figures: dict) -> list[str]:
                 + (f" (e.g. {samples})" if samples else "") + ".",
             ]
             if rec.get("assumptions"):
-                lines.append("   - Assumptions: " + "; ".join(str(a) for a in rec["assumptions"]))
+                lines.append("   - Assumptions: " + " ".join(_sentence(a) for a in rec["assumptions"]))
             if rec.get("risk"):
                 lines.append(f"   - Risk: {rec['risk']}")
         if len(recs) > 1:
@@ -223,7 +228,7 @@ def _trend_lines(facts: Facts, figures: dict) -> list[str]:
                              [[d["day"], fmt.usd(d.get("cost_usd")), fmt.count(d.get("requests"))]
                               for d in days[-14:]])]
     if len(days) > 14:
-        lines.append(f"(last 14 of {len(days)} days shown)")
+        lines += ["", f"(last 14 of {len(days)} days shown)"]
     figures["trend"] = trend
     return lines
 

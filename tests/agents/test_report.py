@@ -99,6 +99,7 @@ def test_cost_optimization_states_spend_shares_recommendations_and_exclusions():
     assert "2. **Cache exact repeats in chat** (`response_caching`): saves **$0.004213 a month**" in md
     assert "   - Evidence: 200 records (e.g. `r-1`, `r-2`)." in md
     assert "   - Risk: Quality regression on hard inputs" in md
+    assert "   - Assumptions: Same tier quality.\n" in md
     assert "- `prompt_caching`: Cache writes would cost $3.10 more than reads save." in md
     assert result.wording == "template" and result.llm_error is None
 
