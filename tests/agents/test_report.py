@@ -231,3 +231,34 @@ def test_cancelled_run_stops_before_completing():
     with pytest.raises(RunCancelled):
         run(emitter=emitter)
     assert [e.type for e in emitter.events] == ["agent_started"]
+
+
+def test_model_selection_shows_models_and_its_levers():
+    opt = {**OPTIMIZATION, "recommendations": OPTIMIZATION["recommendations"][:1], "total_monthly_savings_usd": 100.5,
+           "not_recommended": [{"lever": "model_deprecation", "reason": "No deprecated model in use."}]}
+    triage = triage_dict("model_selection", models=["gpt-4o"])
+    result, _ = run(triage=triage, optimization=opt)
+    md = result.markdown
+    assert md.startswith("### Your models and cheaper equivalents for 2026-10-01 to 2026-10-31")
+    assert "**Top models by spend**" in md and "**Top features by spend**" not in md
+    assert "| `gpt-4o-mini` | $12.35 | 1.5% | 100 |" in md
+    assert "**1 recommendation**, together about **$100.50 a month**" in md
+    assert "- `model_deprecation`: No deprecated model in use." in md
+
+
+def test_batching_shows_features():
+    opt = {**OPTIMIZATION, "recommendations": [], "total_monthly_savings_usd": 0.0,
+           "not_recommended": [{"lever": "batch", "reason": "No latency-tolerant feature."}]}
+    result, _ = run("batching", optimization=opt)
+    md = result.markdown
+    assert md.startswith("### Batch processing opportunities for")
+    assert "**Top features by spend**" in md and "**Top models by spend**" not in md
+    assert "- `batch`: No latency-tolerant feature." in md
+
+
+def test_more_rows_than_shown_are_summed():
+    rows = [{"model": f"m-{i}", "provider": "openai", "requests": 1, "cost_usd": float(10 - i)} for i in range(8)]
+    data = {**DATA, "by_model": rows, "totals": {**DATA["totals"], "cost_usd": sum(r["cost_usd"] for r in rows)}}
+    result, _ = run("spend_breakdown", data=data, optimization=None, triage=triage_dict("spend_breakdown"))
+    assert "| 3 more | $12.00 | 23.1% | |" in result.markdown
+    assert len(result.structured["top_models"]) == 5
