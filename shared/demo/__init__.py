@@ -66,17 +66,18 @@ def load_demo(user_id: str, rows: int = DEFAULT_ROWS, seed: int = DEFAULT_SEED, 
             deleted = delete_records(conn, user_id)
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     per_batch = batch_rows()
-    writer, pricer, batch, count = BatchWriter(user_id, now, per_batch), Pricer(), [], 0
+    writer, pricer, count = BatchWriter(user_id, now, per_batch), Pricer(), 0
+    batch = writer.new_batch()
     try:
         for count, row in enumerate(generate_rows(rows, seed, end, days), start=1):
             check = RowCheck()
             record = tokenwise.parse(row, check, pricer)
             if record is None:  # the generator and the checks disagree: a bug to see, not to skip
                 raise ValueError(f"demo row {count} fails its checks: {check.problems}")
-            batch.append(record._replace(source_format="demo"))
+            batch.add(record._replace(source_format="demo"))
             if len(batch) >= per_batch:
                 writer.submit(batch, count)
-                batch = []
+                batch = writer.new_batch()
         writer.submit(batch, count)
         writer.close()
     finally:

@@ -30,7 +30,7 @@ from shared.errors import PayloadTooLarge
 from shared.usage.costing import Pricer
 from shared.usage.formats import ImportRejected, choose
 from shared.usage.reader import open_body
-from shared.usage.records import Record, RowCheck
+from shared.usage.records import RowCheck
 from shared.usage.writer import BatchWriter, ImportInterrupted
 
 MAX_ERRORS = 100
@@ -94,7 +94,7 @@ def import_stream(user_id: str, stream: IO[bytes], mimetype: str, requested_form
     report = ImportReport(format=fmt.NAME)
     writer = BatchWriter(user_id, _utcnow(), rows_per_batch)
     expand, parse = fmt.expand, fmt.parse
-    batch: list[Record] = []
+    batch = writer.new_batch()
     try:
         try:
             for number, obj, problem in body.rows():
@@ -108,10 +108,10 @@ def import_stream(user_id: str, stream: IO[bytes], mimetype: str, requested_form
                     if record is None:
                         report.reject(number, prefix, check.problems)
                     else:
-                        batch.append(record)
+                        batch.add(record)
                 if len(batch) >= rows_per_batch:
                     writer.submit(batch, number)
-                    batch = []
+                    batch = writer.new_batch()
             writer.submit(batch, report.rows)
         except PayloadTooLarge as exc:
             writer.close()

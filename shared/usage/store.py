@@ -1,7 +1,7 @@
 """Write and delete a user's usage records; every statement is scoped to one ``user_id``.
 
-A batch is first encoded for its backend (``prepare_batch``, pure Python, no
-connection) and then written on the caller's connection (``write_batch``; one
+A batch is first encoded for its backend as its records arrive
+(``BatchBuilder``, pure Python, no connection) and then written on the caller's connection (``write_batch``; one
 transaction per batch is the caller's ``shared.db.transaction()``), which
 returns how many rows were new: a record whose ``(user_id, request_id)`` is
 already stored -- or repeated in the batch -- is skipped, which makes
@@ -73,17 +73,35 @@ def _sqlite_time(value: datetime) -> str:
     return value.isoformat(sep=" ", timespec="microseconds")
 
 
-def prepare_batch(dialect: str, user_id: str, records: Sequence[Record], imported_at: datetime) -> PreparedBatch:
-    """Encode ``records`` for ``dialect`` (``postgresql`` or ``sqlite``) without touching the database."""
-    unique = len({record[0] for record in records}) == len(records)
-    if dialect == "postgresql":
-        prefix = (user_id, imported_at)
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerows(prefix + record for record in records)
-        return PreparedBatch(len(records), buffer.getvalue().encode("utf-8"), unique)
-    stamp = _sqlite_time(imported_at)
-    rows = [(user_id, stamp, r[0], _sqlite_time(r[1]), *r[2:]) for r in records]
-    return PreparedBatch(len(records), rows, unique)
+class BatchBuilder:
+    """Encodes records one by one as they are parsed, so a batch never holds its ``Record`` objects:
+    CSV text for PostgreSQL's COPY, parameter tuples for SQLite. No database is touched."""
+
+    def __init__(self, dialect: str, user_id: str, imported_at: datetime):
+        self.postgresql = dialect == "postgresql"
+        self.ids: list[str] = []
+        if self.postgresql:
+            self.prefix = (user_id, imported_at)
+            self.buffer = io.StringIO()
+            self.writerow = csv.writer(self.buffer, lineterminator="\n").writerow
+        else:
+            self.prefix = (user_id, _sqlite_time(imported_at))
+            self.rows: list[tuple] = []
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def add(self, record: Record) -> None:
+        self.ids.append(record[0])
+        if self.postgresql:
+            self.writerow(self.prefix + record)
+        else:
+            self.rows.append((*self.prefix, record[0], _sqlite_time(record[1]), *record[2:]))
+
+    def finish(self) -> PreparedBatch:
+        unique = len(set(self.ids)) == len(self.ids)
+        payload = self.buffer.getvalue().encode("utf-8") if self.postgresql else self.rows
+        return PreparedBatch(len(self.ids), payload, unique)
 
 
 class _Driver:
@@ -150,8 +168,10 @@ def write_batch(conn: Connection, batch: PreparedBatch, optimistic: bool = True)
 
 def insert_records(conn: Connection, user_id: str, records: Sequence[Record], imported_at: datetime) -> int:
     """Write ``records`` for ``user_id``; returns how many were new (the rest were already stored)."""
-    batch = prepare_batch(conn.dialect.name, user_id, records, imported_at)
-    return write_batch(conn, batch)[0]
+    builder = BatchBuilder(conn.dialect.name, user_id, imported_at)
+    for record in records:
+        builder.add(record)
+    return write_batch(conn, builder.finish())[0]
 
 
 def delete_records(conn: Connection, user_id: str) -> int:

@@ -1,6 +1,6 @@
 """Write import batches, each in its own transaction, and remember how far the import got.
 
-The calling thread encodes each batch (``store.prepare_batch``). On
+The calling thread encodes each batch as records arrive (``new_batch()``). On
 PostgreSQL one background thread writes the batches while the calling thread
 parses and encodes the next: the server's work overlaps ours instead of
 following it. At most one batch waits in the queue, so memory stays at about
@@ -14,13 +14,10 @@ from __future__ import annotations
 import queue
 import threading
 from datetime import datetime
-from typing import Sequence
-
 from shared.db import DatabaseUnavailable, backend, transaction
 from shared.errors import ServiceUnavailable
 from shared.logging import get_logger
-from shared.usage.records import Record
-from shared.usage.store import PreparedBatch, prepare_batch, write_batch
+from shared.usage.store import BatchBuilder, PreparedBatch, write_batch
 
 log = get_logger("usage.writer")
 
@@ -84,12 +81,16 @@ class BatchWriter:
         if self.failure is not None:
             raise self.failure
 
-    def submit(self, records: Sequence[Record], through_row: int) -> None:
+    def new_batch(self) -> BatchBuilder:
+        """An empty batch to ``add`` records to, then hand to ``submit``."""
+        return BatchBuilder(self.dialect, self.user_id, self.imported_at)
+
+    def submit(self, builder: BatchBuilder, through_row: int) -> None:
         """Write (or queue) one batch; raises an earlier batch's failure."""
         self._raise_failure()
-        if not records:
+        if not len(builder):
             return
-        batch = prepare_batch(self.dialect, self.user_id, records, self.imported_at)
+        batch = builder.finish()
         if not self.threaded:
             self._write(batch, through_row)
             return
