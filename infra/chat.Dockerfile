@@ -26,6 +26,7 @@ COPY . .
 USER tokenwise
 EXPOSE 8080
 
-# Shell form so that Cloud Run's $PORT expands; exec hands PID 1 to gunicorn so
-# SIGTERM reaches it and open sockets are closed with 1001 before the instance stops.
-CMD exec gunicorn -k gevent -w 1 --worker-connections 2000 -b :$PORT --timeout 0 --graceful-timeout 8 'functions.chat.app:create_app()'
+# The chat's production command: its gunicorn.conf.py binds :$PORT, runs one gevent
+# worker and chains SIGTERM to close sockets with 1001. exec hands PID 1 to gunicorn
+# so that Cloud Run's SIGTERM reaches it.
+CMD exec gunicorn -c functions/chat/gunicorn.conf.py 'functions.chat.app:create_app()'
