@@ -1,26 +1,40 @@
 """The whole bundle on one port, routed by the manifest's path prefixes: ``python -m infra.local_stack``.
 
 Each function is loaded through functions-framework (``create_app(target, source)``)
-from its own source file and mounted at its prefixes, without stripping them,
-exactly as the load balancer's URL map routes them in the cloud. A unit that
-fails to load is contained: its paths answer 503 ``unit_unavailable`` with the
-reason, the rest runs, and ``/health`` names it.
+from its own source file, and each container from its manifest ``entry_point``
+(``module:factory()``, as gunicorn takes it), all in this process. They are
+mounted at the manifest's prefixes, longest prefix first, without stripping
+them: the same path map as the load balancer's, from the same manifest. A
+unit that fails to load is contained: its paths answer 503
+``unit_unavailable`` with the reason, the rest runs, and ``/health`` names it.
+``/health`` is the health of the unit that owns it (the chat container) with a
+``units`` map added. The server is werkzeug's threaded one, which carries the
+chat's WebSockets. SIGINT (Ctrl-C) and SIGTERM drain the containers (the chat
+closes its sockets with 1001) and stop the server.
 
-Options: ``--host`` (127.0.0.1), ``--port`` (``PORT`` or 8080).
+Options: ``--host`` (127.0.0.1), ``--port`` (``PORT`` or 8080), ``--parity``
+(each unit its own process behind a front proxy, see ``infra.parity``),
+``--manifest`` (another manifest file, for tests).
 """
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from infra import manifest
 from infra.manifest import ROOT, Unit
+
+HEALTH_PATHS = ("/health", "/health/")
 
 
 @dataclass
@@ -30,14 +44,32 @@ class Mounted:
     error: str | None
 
 
+def _log(severity: str, message: str, **fields) -> None:
+    print(json.dumps({"severity": severity, "message": message, "logger": "tokenwise.local_stack", **fields}),
+          flush=True)
+
+
+def container_app(entry_point: str) -> Callable:
+    """The WSGI app a container's ``entry_point`` names: ``module:attribute`` or ``module:factory()``."""
+    module_name, _, expression = entry_point.partition(":")
+    call = expression.endswith("()")
+    attribute = expression.removesuffix("()")
+    if not module_name or not attribute.isidentifier():
+        raise ValueError(f"entry point {entry_point!r} is not 'module:attribute' or 'module:factory()'")
+    target = getattr(importlib.import_module(module_name), attribute)
+    return target() if call else target
+
+
 def load_unit(unit: Unit) -> Mounted:
-    import functions_framework
     try:
-        app = functions_framework.create_app(target=unit.entry_point, source=str(unit.source_path))
+        if unit.kind == "function":
+            import functions_framework
+            app = functions_framework.create_app(target=unit.entry_point, source=str(unit.source_path))
+        else:
+            app = container_app(unit.entry_point)
     except Exception as exc:  # contained and reported, never swallowed
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        print(json.dumps({"severity": "ERROR", "message": f"unit {unit.name} failed to load",
-                          "unit": unit.name, "error": detail}), flush=True)
+        _log("ERROR", f"unit {unit.name} failed to load", unit=unit.name, error=detail)
         return Mounted(unit, None, detail)
     return Mounted(unit, app, None)
 
@@ -48,8 +80,27 @@ def _json(start_response, status: str, body: dict):
     return [payload]
 
 
+def _call(app: Callable, environ: dict) -> tuple[str, list, bytes]:
+    """Run a WSGI app to completion: ``(status, headers, body)``."""
+    captured: dict = {}
+
+    def start_response(status, headers, exc_info=None):
+        captured.update(status=status, headers=headers)
+
+    chunks = app(environ, start_response)
+    try:
+        body = b"".join(chunks)
+    finally:
+        if hasattr(chunks, "close"):
+            chunks.close()
+    return captured["status"], captured["headers"], body
+
+
 class Dispatcher:
-    """WSGI app: longest matching path prefix wins; the path reaches the unit unchanged."""
+    """WSGI app: longest matching path prefix wins; the path reaches the unit unchanged.
+
+    ``root_app`` answers paths no unit owns (none does once a unit owns ``/``).
+    """
 
     def __init__(self, mounted: list[Mounted], root_app: Callable | None = None):
         self.mounted = mounted
@@ -64,17 +115,42 @@ class Dispatcher:
                 return mounted
         return None
 
-    def health(self) -> dict:
-        units = {m.unit.name: ({"status": "loaded"} if m.app else {"status": "failed", "error": m.error})
-                 for m in self.mounted}
-        failed = [name for name, u in units.items() if u["status"] != "loaded"]
-        return {"status": "degraded" if failed else "healthy", "service": "local-stack",
-                "uptime_s": round(time.monotonic() - self.started, 3), "units": units,
-                **({"reasons": {n: units[n]["error"] for n in failed}} if failed else {})}
+    def units(self) -> dict[str, dict]:
+        return {m.unit.name: ({"status": "loaded", "kind": m.unit.kind} if m.app else
+                              {"status": "failed", "kind": m.unit.kind, "error": m.error})
+                for m in self.mounted}
+
+    def health(self, base: dict | None = None) -> dict:
+        """``base`` (the owning unit's health, else the stack's own) with the ``units`` map added."""
+        units = self.units()
+        failed = {name: unit["error"] for name, unit in units.items() if unit["status"] != "loaded"}
+        body = dict(base) if base else {"status": "healthy", "service": "local-stack"}
+        body.setdefault("uptime_s", round(time.monotonic() - self.started, 3))
+        body["units"] = units
+        if failed:
+            body["status"] = "degraded"
+            body["reasons"] = {**body.get("reasons", {}), **{f"unit:{name}": error for name, error in failed.items()}}
+            body["failed_units"] = sorted(failed)
+        return body
+
+    def _health(self, environ, start_response, owner: Mounted | None):
+        if owner is None or owner.app is None:
+            return _json(start_response, "200 OK", self.health())
+        status, headers, raw = _call(owner.app, environ)
+        try:
+            base = json.loads(raw)
+        except ValueError:
+            base = None
+        if not isinstance(base, dict):  # not a health body: report it, do not pass it off as one
+            base = {"status": "degraded", "service": owner.unit.name,
+                    "reasons": {owner.unit.name: f"/health answered {status} without a JSON object"}}
+        return _json(start_response, status, self.health(base))
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "") or "/"
         mounted = self.match(path)
+        if path in HEALTH_PATHS:
+            return self._health(environ, start_response, mounted)
         if mounted is not None:
             if mounted.app is None:
                 return _json(start_response, "503 Service Unavailable", {"error": {
@@ -83,31 +159,80 @@ class Dispatcher:
             return mounted.app(environ, start_response)
         if self.root_app is not None:
             return self.root_app(environ, start_response)
-        if path in ("/health", "/health/"):
-            return _json(start_response, "200 OK", self.health())
         return _json(start_response, "404 Not Found", {"error": {
             "code": "not_found", "message": f"No unit serves {path}.", "details": {}}})
 
+    def drain(self) -> None:
+        """Let containers end their sessions cleanly (the chat: runs ``interrupted``, sockets closed with 1001)."""
+        for mounted in self.mounted:
+            service = getattr(mounted.app, "extensions", {}).get("tokenwise_chat") if mounted.app else None
+            if service is not None:
+                service.shutdown()
 
-def build(units: list[Unit] | None = None) -> Dispatcher:
-    """Load every function of the manifest and mount it; the repo root goes on ``sys.path``."""
+
+def build(units: list[Unit] | None = None, *, containers: bool = False) -> Dispatcher:
+    """Load every function of the manifest (and, with ``containers``, every container) and mount it."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    units = manifest.functions(units)
-    return Dispatcher([load_unit(unit) for unit in units])
+    units = units if units is not None else manifest.load()
+    chosen = [u for u in units if u.kind == "function" or (containers and u.kind == "container")]
+    return Dispatcher([load_unit(unit) for unit in chosen])
+
+
+def serve(app: Dispatcher, host: str, port: int, ready: Callable[[int], None] | None = None) -> int:
+    """Serve until SIGINT or SIGTERM; then drain the containers and stop. Returns the exit status."""
+    from werkzeug.serving import make_server
+
+    from infra.request_log import QuietRequestHandler
+
+    server = make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
+    stopping = threading.Event()
+
+    def stop(signum, _frame) -> None:
+        if stopping.is_set():
+            return
+        stopping.set()
+        _log("INFO", "stopping", signal=signal.Signals(signum).name)
+
+        def drain_then_shutdown() -> None:
+            try:
+                app.drain()
+            finally:
+                server.shutdown()
+
+        # shutdown() waits for serve_forever, which runs on this (the main) thread: never call it here
+        threading.Thread(target=drain_then_shutdown, name="stack-stop", daemon=True).start()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    if ready is not None:
+        ready(server.server_port)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    _log("INFO", "stopped")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8080)))
+    parser.add_argument("--parity", action="store_true", help="each unit as its own process")
+    parser.add_argument("--manifest", type=Path, default=manifest.MANIFEST)
     args = parser.parse_args(argv)
-    from werkzeug.serving import run_simple
-    app = build()
-    print(json.dumps({"severity": "INFO", "message": f"local stack on http://{args.host}:{args.port}",
-                      "units": app.health()["units"]}), flush=True)
-    run_simple(args.host, args.port, app, threaded=True, use_reloader=False)
-    return 0
+    units = manifest.load(args.manifest)
+    if args.parity:
+        from infra import parity
+        return parity.run(args.host, args.port, units)
+    app = build(units, containers=True)
+
+    def announce(port: int) -> None:
+        _log("INFO", f"local stack on http://{args.host}:{port}", url=f"http://{args.host}:{port}",
+             port=port, units=app.units())
+
+    return serve(app, args.host, args.port, announce)
 
 
 if __name__ == "__main__":
