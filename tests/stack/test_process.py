@@ -2,7 +2,6 @@
 and SIGINT/SIGTERM stopping everything (sockets closed with 1001, no process left behind)."""
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import signal
@@ -19,11 +18,6 @@ from tests.stack.manifests import ECHO, final_unit, function_unit, write
 
 # parity mode runs functions from the root main.py, which does not export this one: its process exits
 NOT_EXPORTED = function_unit("not_exported", "stack_echo", "tests/stack/units/echo/main.py", ["/api/not-exported"])
-# gunicorn reads only ./gunicorn.conf.py by itself: the chat's SIGTERM hook (close sockets with 1001) is in
-# functions/chat/gunicorn.conf.py, so the container's command must name it
-CHAT = dataclasses.replace(final_unit("chat"), command=(
-    "gunicorn -c functions/chat/gunicorn.conf.py -k gevent -w 1 --worker-connections 2000 -b 127.0.0.1:$PORT "
-    "--timeout 0 --graceful-timeout 8 'functions.chat.app:create_app()'"))
 
 
 def start(tmp_path, units, *args: str) -> StackProcess:
@@ -81,7 +75,7 @@ def test_the_in_process_stack_stops_on_a_signal_and_closes_sockets_with_1001(tmp
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_parity_mode_serves_each_unit_from_its_own_process_and_stops_them_all(tmp_path, signum):
-    stack = start(tmp_path, [final_unit("auth"), CHAT, NOT_EXPORTED], "--parity")
+    stack = start(tmp_path, [final_unit("auth"), final_unit("chat"), NOT_EXPORTED], "--parity")
     try:
         units = stack.announcement["units"]
         assert units["auth"]["status"] == units["chat"]["status"] == "running"
