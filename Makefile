@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate bench clean
+.PHONY: run test install migrate bench clean deploy-plan deploy-status
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,13 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# make deploy-plan PROJECT=my-project REGION=europe-west1 [TAG=abc123]
+deploy-plan: $(STAMP)
+	$(BIN)/python -m infra.deploy plan --project $(PROJECT) --region $(REGION) --tag $(or $(TAG),latest)
+
+deploy-status: $(STAMP)
+	$(BIN)/python -m infra.status --project $(PROJECT) --region $(REGION) $(if $(TAG),--tag $(TAG))
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache
