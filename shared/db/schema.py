@@ -69,7 +69,7 @@ usage_records = Table(
     Index("ix_usage_user_time", "user_id", "timestamp"),
     Index("ix_usage_user_model_time", "user_id", "model", "timestamp"),
     Index("ix_usage_user_feature_time", "user_id", "feature", "timestamp"),
-    Index("ix_usage_user_prompt_hash", "user_id", "prompt_hash"),
+    Index("ix_usage_user_prompt_hash", "user_id", "prompt_hash", "timestamp"),
 )
 
 

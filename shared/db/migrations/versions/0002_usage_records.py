@@ -42,7 +42,7 @@ def upgrade() -> None:
     op.create_index("ix_usage_user_time", "usage_records", ["user_id", "timestamp"])
     op.create_index("ix_usage_user_model_time", "usage_records", ["user_id", "model", "timestamp"])
     op.create_index("ix_usage_user_feature_time", "usage_records", ["user_id", "feature", "timestamp"])
-    op.create_index("ix_usage_user_prompt_hash", "usage_records", ["user_id", "prompt_hash"])
+    op.create_index("ix_usage_user_prompt_hash", "usage_records", ["user_id", "prompt_hash", "timestamp"])
 
 
 def downgrade() -> None:

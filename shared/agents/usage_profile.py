@@ -1,0 +1,363 @@
+"""One user's usage in a range, aggregated in SQL: everything the data and optimization agents read.
+
+Three statements, each reading the records in scope once:
+
+- ``aggregate_usage``: a cube grouped by model, provider, feature, batch flag and UTC hour,
+  rolled up in SQL into totals, per model / provider / feature / day / hour, and per
+  optimization cell (feature, model, provider, batch).
+- ``replay_repeats``: the prompt hashes that occur more than once in scope, then only their
+  records, ordered by (prompt hash, model, status, time, request id) so that a window function
+  sees each record's previous twin -- the same prompt to the same model -- and how many seconds
+  earlier it came; summed per cell. Restricting the ordered replay to repeated hashes keeps the
+  costly window work to the records that can repeat.
+- ``token_distributions``: exact histograms of prompt and completion tokens per feature and of
+  latency overall, reduced in SQL to nearest-rank p50/p95/p99 (see ``shared.agents.sql``), and the output
+  tokens above the max_tokens cap the optimization agent would propose (p99 x 1.5, rounded up to
+  64 tokens) -- the only part of a lower cap that changes a bill.
+
+Conventions: ``requests`` counts ``request_count`` (an aggregated export row stands for several
+requests); distributions and caching replays use only single-request rows, since an aggregated
+row carries totals, not one request's size. A request is an error when its status is not
+``success``. Response-cache hits are successful requests whose previous successful twin is less
+than the TTL earlier (1 h and 24 h); prompt-cache hits likewise within 5 minutes, for prompts of at
+least 1,024 tokens, counting the cacheable prefix in 128-token steps; every other such prompt
+would be a cache write.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from shared.agents.sql import Dialect, Scope
+
+RESPONSE_CACHE_TTLS_S = (3600, 86400)
+PROMPT_CACHE_TTL_S = 300
+PROMPT_CACHE_MIN_TOKENS = 1024
+PROMPT_CACHE_STEP_TOKENS = 128
+# The max_tokens cap proposed from a feature's output distribution: p99 x NUM / DEN, rounded up to STEP.
+CAP_NUM, CAP_DEN, CAP_STEP = 3, 2, 64
+PERCENTILES = (50, 95, 99)
+
+_CACHEABLE = (f"CASE WHEN prompt_tokens >= {PROMPT_CACHE_MIN_TOKENS} AND request_count = 1 AND status = 'success' "
+              f"AND prompt_hash IS NOT NULL THEN {PROMPT_CACHE_MIN_TOKENS} + ((prompt_tokens - {PROMPT_CACHE_MIN_TOKENS})"
+              f" / {PROMPT_CACHE_STEP_TOKENS}) * {PROMPT_CACHE_STEP_TOKENS} ELSE 0 END")
+_NEW_WRITE = "CASE WHEN cacheable > cached_tokens + cache_write_tokens THEN cacheable - cached_tokens - cache_write_tokens ELSE 0 END"
+
+# (name, expression over the records, how cube rows roll up)
+_CUBE_MEASURES: tuple[tuple[str, str, str], ...] = (
+    ("requests", "SUM(request_count)", "SUM"),
+    ("records", "COUNT(*)", "SUM"),
+    ("errors", "SUM(CASE WHEN status = 'success' THEN 0 ELSE request_count END)", "SUM"),
+    ("cost_usd", "SUM(cost_usd)", "SUM"),
+    ("unpriced", "SUM(CASE WHEN cost_usd IS NULL THEN request_count ELSE 0 END)", "SUM"),
+    ("prompt_tokens", "SUM(prompt_tokens)", "SUM"),
+    ("completion_tokens", "SUM(completion_tokens)", "SUM"),
+    ("cached_tokens", "SUM(cached_tokens)", "SUM"),
+    ("cache_write_tokens", "SUM(cache_write_tokens)", "SUM"),
+    ("hashed", "COUNT(prompt_hash)", "SUM"),
+    ("cache_eligible", "SUM(CASE WHEN cacheable > 0 THEN 1 ELSE 0 END)", "SUM"),
+    ("cache_eligible_write_tokens", f"SUM({_NEW_WRITE})", "SUM"),
+    ("max_tokens_min", "MIN(max_tokens)", "MIN"),
+    ("max_tokens_max", "MAX(max_tokens)", "MAX"),
+    ("max_tokens_records", "COUNT(max_tokens)", "SUM"),
+    ("truncated", "SUM(CASE WHEN completion_tokens >= max_tokens THEN 1 ELSE 0 END)", "SUM"),
+    ("max_prompt", "MAX(CASE WHEN request_count = 1 THEN prompt_tokens END)", "MAX"),
+    ("max_completion", "MAX(CASE WHEN request_count = 1 THEN completion_tokens END)", "MAX"),
+    ("latency_ms_sum", "SUM(latency_ms)", "SUM"),
+    ("latency_records", "COUNT(latency_ms)", "SUM"),
+)
+_HIT_1H, _HIT_24H = "gap_s < 3600", "gap_s < 86400"
+_PROMPT_HIT = f"cacheable > 0 AND gap_s < {PROMPT_CACHE_TTL_S}"
+_REPLAY_MEASURES: tuple[tuple[str, str], ...] = (
+    ("repeated", "COUNT(*)"),
+    ("hits_1h", f"SUM(CASE WHEN {_HIT_1H} THEN 1 ELSE 0 END)"),
+    ("hits_1h_cost", f"SUM(CASE WHEN {_HIT_1H} THEN cost_usd END)"),
+    ("hits_24h", f"SUM(CASE WHEN {_HIT_24H} THEN 1 ELSE 0 END)"),
+    ("hits_24h_cost", f"SUM(CASE WHEN {_HIT_24H} THEN cost_usd END)"),
+    ("prompt_cache_hits", f"SUM(CASE WHEN {_PROMPT_HIT} THEN 1 ELSE 0 END)"),
+    ("prompt_cache_read_tokens",
+     f"SUM(CASE WHEN {_PROMPT_HIT} AND cacheable > cached_tokens THEN cacheable - cached_tokens ELSE 0 END)"),
+    ("prompt_cache_hit_write_tokens", f"SUM(CASE WHEN {_PROMPT_HIT} THEN {_NEW_WRITE} ELSE 0 END)"),
+    ("hit_sample_first", f"MIN(CASE WHEN {_HIT_1H} THEN request_id END)"),
+    ("hit_sample_last", f"MAX(CASE WHEN {_HIT_1H} THEN request_id END)"),
+    ("prompt_hit_sample", f"MIN(CASE WHEN {_PROMPT_HIT} THEN request_id END)"),
+)
+_TEXT = {"hit_sample_first", "hit_sample_last", "prompt_hit_sample"}
+_OPTIONAL = {"max_tokens_min", "max_tokens_max", "max_prompt", "max_completion"} | _TEXT
+
+
+@dataclass(frozen=True)
+class Measures:
+    """Sums over a group of records (see the module docstring for what each one counts)."""
+    requests: int = 0
+    records: int = 0
+    errors: int = 0
+    cost_usd: float = 0.0
+    unpriced: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    cache_write_tokens: int = 0
+    hashed: int = 0
+    cache_eligible: int = 0
+    cache_eligible_write_tokens: int = 0
+    max_tokens_min: int | None = None
+    max_tokens_max: int | None = None
+    max_tokens_records: int = 0
+    truncated: int = 0
+    max_prompt: int | None = None
+    max_completion: int | None = None
+    latency_ms_sum: int = 0
+    latency_records: int = 0
+    repeated: int = 0
+    hits_1h: int = 0
+    hits_1h_cost: float = 0.0
+    hits_24h: int = 0
+    hits_24h_cost: float = 0.0
+    prompt_cache_hits: int = 0
+    prompt_cache_read_tokens: int = 0
+    prompt_cache_hit_write_tokens: int = 0
+    hit_sample_first: str | None = None
+    hit_sample_last: str | None = None
+    prompt_hit_sample: str | None = None
+
+    @property
+    def mean_latency_ms(self) -> float | None:
+        return self.latency_ms_sum / self.latency_records if self.latency_records else None
+
+    @property
+    def prompt_cache_misses(self) -> int:
+        """Cacheable prompts that would be written to the cache rather than read from it."""
+        return self.cache_eligible - self.prompt_cache_hits
+
+    @property
+    def prompt_cache_write_tokens(self) -> int:
+        return self.cache_eligible_write_tokens - self.prompt_cache_hit_write_tokens
+
+
+def _values(row: dict[str, Any], names) -> dict[str, Any]:
+    """Typed values for ``names`` from a result row (PostgreSQL sums of integers come back as Decimal)."""
+    defaults = {item.name: item.default for item in fields(Measures)}
+    out = {}
+    for name in names:
+        value = row.get(name)
+        if name in _TEXT:
+            out[name] = value
+        elif value is None:
+            out[name] = None if name in _OPTIONAL else defaults[name]
+        else:
+            out[name] = float(value) if isinstance(defaults[name], float) else int(value)
+    return out
+
+
+@dataclass(frozen=True)
+class Percentiles:
+    count: int
+    p50: int | None
+    p95: int | None
+    p99: int | None
+
+
+@dataclass(frozen=True)
+class Runaway:
+    """Outputs of one feature and model longer than the proposed cap."""
+    cap: int
+    records: int
+    excess_tokens: int
+
+
+@dataclass
+class UsageProfile:
+    scope: Scope
+    totals: Measures = field(default_factory=Measures)
+    by_model: dict[tuple[str, str], Measures] = field(default_factory=dict)
+    by_provider: dict[str, Measures] = field(default_factory=dict)
+    by_feature: dict[str, Measures] = field(default_factory=dict)
+    by_day: dict[str, Measures] = field(default_factory=dict)
+    by_hour: dict[int, Measures] = field(default_factory=dict)
+    cells: dict[tuple[str, str, str, bool], Measures] = field(default_factory=dict)
+    prompt: dict[str, Percentiles] = field(default_factory=dict)
+    completion: dict[str, Percentiles] = field(default_factory=dict)
+    latency: Percentiles | None = None
+    runaway: dict[tuple[str, str], Runaway] = field(default_factory=dict)
+
+
+def _aggregate_sql(d: Dialect, scope: Scope) -> str:
+    cube = ",\n    ".join(f"{expr} AS {name}" for name, expr, _ in _CUBE_MEASURES)
+    rollup = ", ".join(f"{fn}({name}) AS {name}" for name, _, fn in _CUBE_MEASURES)
+    day, hour = d.bucket_day("bucket"), d.bucket_hour("bucket")
+    text_, int_ = "CAST(NULL AS VARCHAR(200))", "CAST(NULL AS INTEGER)"
+    kinds = (
+        ("total", text_, text_, text_, int_, text_, int_, ""),
+        ("model", "model", "provider", text_, int_, text_, int_, "GROUP BY model, provider"),
+        ("provider", text_, "provider", text_, int_, text_, int_, "GROUP BY provider"),
+        ("feature", text_, text_, "feature", int_, text_, int_, "GROUP BY feature"),
+        ("day", text_, text_, text_, int_, day, int_, f"GROUP BY {day}"),
+        ("hour", text_, text_, text_, int_, text_, hour, f"GROUP BY {hour}"),
+        ("cell", "model", "provider", "feature", "batch", text_, int_, "GROUP BY feature, model, provider, batch"),
+    )
+    selects = "\nUNION ALL\n".join(
+        f"SELECT '{kind}' AS kind, {m} AS model, {p} AS provider, {f} AS feature, {b} AS batch, "
+        f"{dy} AS day, {hr} AS hour, {rollup} FROM cube {group}"
+        for kind, m, p, f, b, dy, hr, group in kinds)
+    return f"""
+WITH scoped AS (
+  SELECT model, provider, feature, {d.as_int('is_batch')} AS batch, {d.hour_bucket('"timestamp"')} AS bucket,
+         status, request_count, cost_usd, prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens,
+         max_tokens, latency_ms, prompt_hash, {_CACHEABLE} AS cacheable
+  FROM usage_records
+  WHERE {scope.where()} {d.fence()}
+), cube AS MATERIALIZED (
+  SELECT model, provider, feature, batch, bucket,
+    {cube}
+  FROM scoped
+  GROUP BY model, provider, feature, batch, bucket
+)
+{selects}
+"""
+
+
+def _replay_sql(d: Dialect, scope: Scope) -> str:
+    measures = ",\n  ".join(f"{expr} AS {name}" for name, expr in _REPLAY_MEASURES)
+    c = d.collate_c()
+    return f"""
+WITH repeated AS MATERIALIZED (
+  SELECT prompt_hash FROM usage_records
+  WHERE {scope.where("prompt_hash IS NOT NULL")}
+  GROUP BY prompt_hash HAVING COUNT(*) > 1
+), ordered AS (
+  SELECT model, provider, feature, is_batch, status, request_count, cost_usd, prompt_tokens, cached_tokens,
+         cache_write_tokens, "timestamp", prompt_hash, request_id,
+         LAG(model) OVER w AS prev_model, LAG(status) OVER w AS prev_status, LAG("timestamp") OVER w AS prev_time
+  FROM usage_records
+  WHERE {scope.where("prompt_hash IN (SELECT prompt_hash FROM repeated)")}
+  WINDOW w AS (PARTITION BY prompt_hash{c} ORDER BY model{c}, status{c}, "timestamp", request_id{c})
+), flagged AS (
+  SELECT feature, model, provider, {d.as_int('is_batch')} AS batch, cost_usd, cached_tokens, cache_write_tokens,
+         request_id, {_CACHEABLE} AS cacheable,
+         CASE WHEN status = 'success' AND prev_status = 'success' AND prev_model = model AND request_count = 1
+              THEN {d.epoch_seconds('"timestamp"')} - {d.epoch_seconds('prev_time')} END AS gap_s
+  FROM ordered {d.fence()}
+)
+SELECT feature, model, provider, batch,
+  {measures}
+FROM flagged
+GROUP BY feature, model, provider, batch
+"""
+
+
+def _distributions_sql(d: Dialect, scope: Scope) -> str:
+    """Three histograms, each ranked by its own window pass (one reference each, so each scan can run in parallel)."""
+    single, c = scope.where("request_count = 1"), d.collate_c()
+    cum = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
+    ranks = ", ".join(f"MIN(CASE WHEN 100 * cum >= {p} * n THEN v END) AS p{p}" for p in PERCENTILES)
+    window_ranks = ", ".join(f"MIN(CASE WHEN 100 * cum >= {p} * n THEN v END) OVER (PARTITION BY feature{c}) AS p{p}"
+                             for p in PERCENTILES)
+    cap = f"((p99 * {CAP_NUM} + {CAP_DEN - 1}) / {CAP_DEN} + {CAP_STEP - 1}) / {CAP_STEP} * {CAP_STEP}"
+    return f"""
+WITH prompt_ranked AS (
+  SELECT feature, v, SUM(c) OVER (PARTITION BY feature{c} ORDER BY v {cum}) AS cum,
+         SUM(c) OVER (PARTITION BY feature{c}) AS n
+  FROM (SELECT feature, prompt_tokens AS v, COUNT(*) AS c FROM usage_records
+        WHERE {single} GROUP BY feature, prompt_tokens) hist
+), completion_ranked AS (
+  SELECT feature, model, v, c, SUM(c) OVER (PARTITION BY feature{c} ORDER BY v, model{c} {cum}) AS cum,
+         SUM(c) OVER (PARTITION BY feature{c}) AS n
+  FROM (SELECT feature, model, completion_tokens AS v, COUNT(*) AS c FROM usage_records
+        WHERE {single} GROUP BY feature, model, completion_tokens) hist
+), completion_pct AS (
+  SELECT feature, model, v, c, n, {window_ranks} FROM completion_ranked
+), latency_ranked AS (
+  SELECT v, SUM(c) OVER (ORDER BY v {cum}) AS cum, SUM(c) OVER () AS n
+  FROM (SELECT latency_ms AS v, COUNT(*) AS c FROM usage_records
+        WHERE {single} AND latency_ms IS NOT NULL GROUP BY latency_ms) hist
+)
+SELECT 'prompt' AS kind, feature AS grp, CAST(NULL AS VARCHAR(200)) AS model, MAX(n) AS n, {ranks},
+       CAST(NULL AS BIGINT) AS cap, CAST(NULL AS BIGINT) AS excess, CAST(NULL AS BIGINT) AS runaway
+FROM prompt_ranked GROUP BY feature
+UNION ALL
+SELECT 'completion', feature, model, MAX(n), MAX(p50), MAX(p95), MAX(p99), MAX({cap}),
+       SUM(CASE WHEN v > {cap} THEN (v - {cap}) * c ELSE 0 END), SUM(CASE WHEN v > {cap} THEN c ELSE 0 END)
+FROM completion_pct GROUP BY feature, model
+UNION ALL
+SELECT 'latency', '', NULL, MAX(n), {ranks}, NULL, NULL, NULL FROM latency_ranked
+"""
+
+
+def _run(conn: Connection, scope: Scope, sql: str) -> list[dict[str, Any]]:
+    result = conn.execute(scope.bind(text(sql)), scope.params())
+    return [dict(row._mapping) for row in result]
+
+
+def aggregate_usage(conn: Connection, profile: UsageProfile) -> int:
+    """Fill the profile's totals and breakdowns; returns how many aggregate rows came back."""
+    d = Dialect.of(conn)
+    d.prepare(conn)
+    rows = _run(conn, profile.scope, _aggregate_sql(d, profile.scope))
+    names = [name for name, _, _ in _CUBE_MEASURES]
+    for row in rows:
+        kind, measures = row["kind"], Measures(**_values(row, names))
+        if kind == "total":
+            profile.totals = measures
+        elif measures.records == 0:
+            continue
+        elif kind == "model":
+            profile.by_model[(row["model"], row["provider"])] = measures
+        elif kind == "provider":
+            profile.by_provider[row["provider"]] = measures
+        elif kind == "feature":
+            profile.by_feature[row["feature"]] = measures
+        elif kind == "day":
+            profile.by_day[str(row["day"])] = measures
+        elif kind == "hour":
+            profile.by_hour[int(row["hour"])] = measures
+        elif kind == "cell":
+            profile.cells[(row["feature"], row["model"], row["provider"], bool(row["batch"]))] = measures
+    return len(rows)
+
+
+def replay_repeats(conn: Connection, profile: UsageProfile) -> int:
+    """Add the repeat and cache-hit measures to the profile's cells and totals; returns the cells touched."""
+    d = Dialect.of(conn)
+    d.prepare(conn)
+    with d.streaming_groups(conn):
+        rows = _run(conn, profile.scope, _replay_sql(d, profile.scope))
+    names = [name for name, _ in _REPLAY_MEASURES]
+    totals = dict.fromkeys(("repeated", "hits_1h", "hits_24h", "prompt_cache_hits"), 0)
+    for row in rows:
+        key = (row["feature"], row["model"], row["provider"], bool(row["batch"]))
+        values = _values(row, names)
+        profile.cells[key] = replace(profile.cells.get(key, Measures()), **values)
+        for name in totals:
+            totals[name] += values[name]
+    profile.totals = replace(profile.totals, **totals)
+    return len(rows)
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def token_distributions(conn: Connection, profile: UsageProfile) -> int:
+    """Fill the profile's percentiles and runaway outputs; returns how many rows came back."""
+    d = Dialect.of(conn)
+    d.prepare(conn)
+    rows = _run(conn, profile.scope, _distributions_sql(d, profile.scope))
+    for row in rows:
+        kind, group = row["kind"], row["grp"]
+        if row["n"] is None:  # no values at all (the latency row of a range without latencies)
+            continue
+        pct = Percentiles(int(row["n"]), _int(row["p50"]), _int(row["p95"]), _int(row["p99"]))
+        if kind == "prompt":
+            profile.prompt[group] = pct
+        elif kind == "completion":
+            profile.completion[group] = pct
+            if row["runaway"]:
+                profile.runaway[(group, row["model"])] = Runaway(int(row["cap"]), int(row["runaway"]),
+                                                                 int(row["excess"]))
+        elif kind == "latency":
+            profile.latency = pct
+    return len(rows)
