@@ -53,7 +53,7 @@ def json_body(request: flask.Request, max_bytes: int = DEFAULT_MAX_BODY) -> dict
         raise errors.PayloadTooLarge("The request body is too large.", {"max_bytes": max_bytes})
     try:
         body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:  # deep nesting recurses
         raise errors.BadRequest("The request body is not valid JSON.", {"reason": str(exc)},
                                 code="invalid_json") from None
     if not isinstance(body, dict):

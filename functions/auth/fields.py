@@ -73,6 +73,8 @@ def registration(body: dict[str, Any]) -> tuple[str, str, str | None]:
     name = raw_name.strip() if raw_name is not None else None
     if name and len(name) > MAX_NAME_LENGTH:
         problems["name"] = f"must be at most {MAX_NAME_LENGTH} characters"
+    elif name and not passwords.is_text(name):
+        problems["name"] = "must be valid Unicode text"
     elif name and _CONTROL.search(name):
         problems["name"] = "must not contain control characters"
     if problems:

@@ -15,7 +15,6 @@ password.
 from __future__ import annotations
 
 import secrets
-import threading
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -48,7 +47,6 @@ POLICY = {
     ],
 }
 
-_lock = threading.Lock()
 _hashers: dict[tuple[int, int, int], PasswordHasher] = {}
 _dummy_hash: str | None = None
 
@@ -64,20 +62,25 @@ def _hasher() -> PasswordHasher:
     hasher = _hashers.get(params)
     if hasher is None:
         time_cost, memory_kib, parallelism = params
-        hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
-        with _lock:
-            _hashers[params] = hasher
+        # A duplicate built by a concurrent first call is harmless: both are identical.
+        hasher = _hashers.setdefault(params, PasswordHasher(time_cost=time_cost, memory_cost=memory_kib,
+                                                            parallelism=parallelism))
     return hasher
 
 
+def _bytes(password: str) -> bytes:
+    # JSON can carry lone surrogates ("\ud800"), which plain UTF-8 refuses to encode.
+    return password.encode("utf-8", "surrogatepass")
+
+
 def hash_password(password: str) -> str:
-    return _hasher().hash(password)
+    return _hasher().hash(_bytes(password))
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     """True when ``password`` matches; a corrupt stored hash counts as a mismatch."""
     try:
-        return _hasher().verify(password_hash, password)
+        return _hasher().verify(password_hash, _bytes(password))
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -92,14 +95,26 @@ def needs_rehash(password_hash: str) -> bool:
 def burn_verify(password: str) -> None:
     """Spend the same work as a real check, for an unknown email, so timing does not tell it apart."""
     global _dummy_hash
-    if _dummy_hash is None or needs_rehash(_dummy_hash):
-        with _lock:
-            _dummy_hash = _hasher().hash(secrets.token_urlsafe(24))
-    verify_password(_dummy_hash, password)
+    dummy = _dummy_hash
+    if dummy is None or needs_rehash(dummy):
+        # Outside any lock: hashing is slow, and a second dummy made concurrently costs nothing.
+        dummy = _dummy_hash = _hasher().hash(secrets.token_urlsafe(24))
+    verify_password(dummy, password)
+
+
+def is_text(value: str) -> bool:
+    """False for strings with lone surrogates, which no database or UTF-8 encoder accepts."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def password_problem(password: str, email: str = "") -> str | None:
     """Why ``password`` breaks the policy, or None when it is acceptable."""
+    if not is_text(password):
+        return "must be valid Unicode text"
     if len(password) < MIN_LENGTH:
         return f"must be at least {MIN_LENGTH} characters"
     if len(password) > MAX_LENGTH:

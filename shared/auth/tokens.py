@@ -79,6 +79,8 @@ def decode_token(token: str, expected_type: str = ACCESS) -> dict:
     """The verified claims, or ``TokenError``. ``Misconfigured`` propagates (no key, no verdict)."""
     if not token or not isinstance(token, str):
         raise TokenError("missing_token", "No token was given.")
+    if not token.isascii():  # a JWT is base64url and dots; this also keeps unencodable text out of PyJWT
+        raise TokenError("malformed_token", "The token is not a JWT.")
     # The allow-list alone refuses "none", RS256 and HS512 headers (InvalidAlgorithmError)
     # before any key is used; parsing the header separately first would double the cost.
     try:

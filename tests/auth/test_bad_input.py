@@ -114,3 +114,38 @@ def test_unknown_route_and_wrong_method(sqlite_client):
     assert wrong.status_code == 405
     assert wrong.get_json()["error"]["details"] == {"allowed": ["POST"]}
     assert sqlite_client.post("/auth/me", json={}).status_code == 405
+
+
+@pytest.mark.parametrize("path", POST_ROUTES)
+def test_deeply_nested_json_is_400(sqlite_client, path):
+    response = sqlite_client.post(path, data=b"[" * 5000, content_type="application/json")
+    assert response.status_code == 400
+    assert error_code(response) == "invalid_json"
+
+
+def _raw(client, path, text: str):
+    """Send JSON text as is: lone surrogates such as \\ud800 are legal JSON escapes."""
+    return client.post(path, data=text.encode(), content_type="application/json")
+
+
+def test_lone_surrogates_are_refused_cleanly(client):
+    surrogate = "\\ud800"
+    email = unique_email("sur")
+    signup = _raw(client, "/auth/register",
+                  f'{{"email": "{email}", "password": "ab{surrogate}cdefghijkl", "name": "N{surrogate}"}}')
+    assert signup.status_code == 422
+    assert signup.get_json()["error"]["details"]["fields"] == {
+        "password": "must be valid Unicode text", "name": "must be valid Unicode text"}
+    bad_email = _raw(client, "/auth/register", f'{{"email": "a{surrogate}@example.com", "password": "{PASSWORD}"}}')
+    assert bad_email.get_json()["error"]["details"]["fields"] == {"email": "is not a valid email address"}
+
+    assert client.post("/auth/register", json={"email": email, "password": PASSWORD}).status_code == 201
+    for who in (email, unique_email("ghost")):
+        login = _raw(client, "/auth/login", f'{{"email": "{who}", "password": "x{surrogate}yz"}}')
+        assert login.status_code == 401
+        assert error_code(login) == "invalid_credentials"
+    validate = _raw(client, "/auth/validate", f'{{"token": "a.b{surrogate}.c"}}')
+    assert validate.get_json() == {"valid": False, "error": "malformed_token"}
+    refresh = _raw(client, "/auth/refresh", f'{{"refresh_token": "a.b{surrogate}.c"}}')
+    assert refresh.status_code == 401
+    assert error_code(refresh) == "malformed_token"

@@ -1,6 +1,8 @@
 """Argon2id hashing, the password policy, and hashes upgraded when the cost parameters change."""
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import select
 
@@ -8,6 +10,7 @@ from shared.auth import passwords
 from shared.db import transaction
 from shared.db.schema import users
 from tests.auth.conftest import PASSWORD, register
+from tests.conftest import unique_email
 
 
 def test_hash_and_verify():
@@ -56,3 +59,22 @@ def test_login_upgrades_an_old_hash(client, monkeypatch):
         stored = conn.execute(select(users.c.password_hash).where(users.c.id == user_id)).scalar_one()
     assert stored.startswith("$argon2id$v=19$m=2048,t=1,p=1$")
     assert client.post("/auth/login", json={"email": body["user"]["email"], "password": PASSWORD}).status_code == 200
+
+
+def test_first_check_for_an_unknown_email_does_not_hang(sqlite_client, monkeypatch):
+    """The first unknown-email login under new cost parameters builds the hasher and the dummy hash."""
+    monkeypatch.setenv("ARGON2_MEMORY_KIB", "1032")  # parameters no other test has used
+    outcome: list[int] = []
+    worker = threading.Thread(target=lambda: outcome.append(sqlite_client.post(
+        "/auth/login", json={"email": unique_email("first"), "password": PASSWORD}).status_code), daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    assert outcome == [401]
+
+
+def test_passwords_with_lone_surrogates_hash_and_verify():
+    odd = "ab\ud800cdefghijk"
+    assert passwords.password_problem(odd) == "must be valid Unicode text"
+    stored = passwords.hash_password(odd)
+    assert passwords.verify_password(stored, odd)
+    assert not passwords.verify_password(stored, "abcdefghijk")
