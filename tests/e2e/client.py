@@ -146,6 +146,20 @@ def collect(ws, until, timeout: float = 90) -> list[dict]:
             return frames
 
 
+def collect_all(ws, *conditions, timeout: float = 90) -> list[dict]:
+    """Frames until each condition has matched one of them (the last match included)."""
+    frames, pending, deadline = [], list(conditions), time.monotonic() + timeout
+    while pending:
+        frame = receive(ws, max(0.1, deadline - time.monotonic()))
+        frames.append(frame)
+        pending = [condition for condition in pending if not condition(frame)]
+    return frames
+
+
+def is_resumed(frame: dict) -> bool:
+    return frame.get("type") == "resumed"
+
+
 def ask(ws, content: str, context: dict[str, Any] | None = None, **fields) -> Exchange:
     send(ws, {"type": "user_message", "content": content, **({"context": context} if context else {}), **fields})
     return Exchange(collect(ws, is_closing))
