@@ -6,9 +6,12 @@ Routes (Bearer access token on all but health):
   (also ``application/jsonl``), UTF-8, sent whole or chunked; ``?format=tokenwise|litellm|openai``,
   detected from the header or first line when absent. 200 ``{imported, duplicates, rejected,
   errors: [{row, field, reason}], errors_truncated, format, rows, cost_sources, unpriced_models}``.
-  415 for another content type or charset; 413 past ``USAGE_IMPORT_MAX_BYTES``; 422 ``empty_body``,
-  ``unknown_format``, ``format_not_detected``, ``missing_columns``, ``unexpected_columns``,
-  ``invalid_header``; 503 ``database_unavailable`` (with ``details.committed`` when it failed part-way).
+  415 for another content type, charset or a compressed body; 413 past ``USAGE_IMPORT_MAX_BYTES``;
+  422 ``empty_body``, ``unknown_format``, ``format_not_detected``, ``missing_columns``,
+  ``unexpected_columns``, ``invalid_header``; 400 ``upload_interrupted``; 503
+  ``database_unavailable``. When an import stops part-way (413, 400, 503) after some batches were
+  committed, ``details.committed`` is ``{imported, duplicates, through_row}``: rows up to
+  ``through_row`` are stored, and sending the same upload again finishes it (stored rows are skipped).
 - ``GET /api/usage/summary?start=&end=`` -- ISO 8601 dates or datetimes (UTC when no offset),
   ``start`` inclusive, ``end`` exclusive, either optional: totals and breakdowns by model,
   provider, feature and day.
@@ -49,6 +52,16 @@ def _known_user(user_id: str) -> None:
 
 @app.route("/import", methods=("POST",))
 def import_usage(request: flask.Request):
+    try:
+        return _import(request)
+    finally:
+        # functions-framework reads whatever is left of the body into memory after every response
+        # (request.get_data()); an upload refused or stopped part-way must not be buffered whole.
+        # Marking the body as read leaves the rest to the server, which discards it in small reads.
+        request._cached_data = b""
+
+
+def _import(request: flask.Request) -> dict:
     from shared.usage import import_stream
     from shared.usage.importer import max_bytes
     from shared.usage.reader import CSV_TYPES, JSONL_TYPES
@@ -62,6 +75,9 @@ def import_usage(request: flask.Request):
             {"content_type": request.content_type or None, "accepted": accepted})
     if charset not in TEXT_CHARSETS:
         raise errors.UnsupportedMediaType("Send the upload as UTF-8.", {"charset": charset})
+    encoding = (request.headers.get("Content-Encoding") or "identity").strip().lower()
+    if encoding != "identity":
+        raise errors.UnsupportedMediaType("Send the upload uncompressed.", {"content_encoding": encoding})
     limit = max_bytes()
     if request.content_length is not None and request.content_length > limit:
         raise errors.PayloadTooLarge(f"The upload is larger than {limit} bytes.", {"max_bytes": limit})

@@ -13,7 +13,13 @@ says how far it got, in ``details.committed``; re-sending the same file is
 safe because stored rows are skipped):
 
 - the database becomes unavailable: 503 ``database_unavailable``;
-- the body grows past ``max_bytes``: 413 ``payload_too_large``.
+- the body grows past ``max_bytes``: 413 ``payload_too_large``;
+- the body cannot be read to its end (client gone, broken chunking): 400 ``upload_interrupted``.
+
+Errors name the field of the row; ``field`` is null when the row as a whole
+is bad (not JSON, wrong number of CSV fields). A JSON line holding a whole
+OpenAI bucket or page names fields like ``results[2].model``; each of its
+results counts as one record in ``rejected``.
 
 Options (environment variables): ``USAGE_IMPORT_MAX_BYTES`` (209,715,200 = 200
 MiB), ``USAGE_IMPORT_BATCH_ROWS`` (5,000), ``USAGE_IMPORT_MAX_LINE_BYTES``
@@ -29,7 +35,7 @@ from shared import config
 from shared.errors import PayloadTooLarge
 from shared.usage.costing import Pricer
 from shared.usage.formats import ImportRejected, choose
-from shared.usage.reader import open_body
+from shared.usage.reader import UploadInterrupted, open_body
 from shared.usage.records import RowCheck
 from shared.usage.writer import BatchWriter, ImportInterrupted
 
@@ -113,13 +119,13 @@ def import_stream(user_id: str, stream: IO[bytes], mimetype: str, requested_form
                     writer.submit(batch, number)
                     batch = writer.new_batch()
             writer.submit(batch, report.rows)
-        except PayloadTooLarge as exc:
+        except (PayloadTooLarge, UploadInterrupted) as exc:
             writer.close()
-            raise PayloadTooLarge(exc.message, {**exc.details, "committed": writer.committed(),
-                                                "report": _partial(report, writer)}) from None
+            exc.details.update(committed=writer.committed(), report=_partial(report))
+            raise
         writer.close()
     except ImportInterrupted as exc:
-        exc.details["report"] = _partial(report, writer)
+        exc.details["report"] = _partial(report)
         raise
     finally:
         writer.abandon()
@@ -129,7 +135,7 @@ def import_stream(user_id: str, stream: IO[bytes], mimetype: str, requested_form
     return report
 
 
-def _partial(report: ImportReport, writer: BatchWriter) -> dict[str, Any]:
+def _partial(report: ImportReport) -> dict[str, Any]:
     """What was read and rejected before an import stopped part-way."""
     return {"rows_read": report.rows, "rejected": report.rejected, "errors": report.errors[:MAX_ERRORS]}
 

@@ -1,7 +1,8 @@
 """Read an upload incrementally: CSV through a text wrapper, JSON Lines line by line.
 
 Nothing here holds the whole body: ``LimitedReader`` counts bytes as they are
-read and raises 413 past the limit; CSV is decoded through
+read and raises 413 past the limit (400 ``upload_interrupted`` when the body
+cannot be read to its end); CSV is decoded through
 ``io.TextIOWrapper`` (UTF-8, a leading BOM ignored) and parsed by ``csv``;
 JSON Lines are read with a bounded ``readline``. A bad row is reported as a
 row problem and reading goes on; a CSV field is limited by ``csv``'s own
@@ -18,7 +19,9 @@ import json
 from dataclasses import dataclass
 from typing import IO, Iterator
 
-from shared.errors import PayloadTooLarge
+from werkzeug.exceptions import HTTPException
+
+from shared.errors import BadRequest, PayloadTooLarge
 from shared.usage.formats import ImportRejected
 
 CSV_TYPES = frozenset({"text/csv", "application/csv"})
@@ -29,6 +32,10 @@ DETECTION_LINES = 1000  # JSON lines read while looking for a first object to de
 
 # (row number, the row as a dict or None, a whole-row problem or None)
 Row = tuple[int, "dict | None", "str | None"]
+
+
+class UploadInterrupted(BadRequest):
+    """400: the body could not be read to its end."""
 
 
 class LimitedReader(io.RawIOBase):
@@ -44,7 +51,11 @@ class LimitedReader(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:
-        data = self.stream.read(len(buffer))
+        try:
+            data = self.stream.read(len(buffer))
+        except (OSError, HTTPException) as exc:  # the client went away or broke the chunked encoding
+            raise UploadInterrupted(f"The upload ended before it was complete: {type(exc).__name__}.",
+                                    code="upload_interrupted") from None
         if not data:
             return 0
         size = len(data)

@@ -223,6 +223,30 @@ def test_a_stream_growing_past_the_limit_is_413_with_what_was_committed(client, 
     assert committed["through_row"] == committed["imported"] and committed["imported"] % 100 == 0
 
 
+def test_an_upload_cut_short_is_400_with_what_was_committed(client, make_user, monkeypatch):
+    monkeypatch.setenv("USAGE_IMPORT_BATCH_ROWS", "100")
+    user = make_user()
+    body = to_csv([ours(f"u-{i:05d}") for i in range(5000)], OURS)
+    # the declared length promises the whole body, 60 % arrives: the client went away mid-row
+    response = client.post("/api/usage/import", data=b"", headers={**user.headers, "Content-Type": CSV},
+                           environ_overrides={"wsgi.input": io.BytesIO(body[:len(body) * 6 // 10]),
+                                              "CONTENT_LENGTH": str(len(body))})
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["code"] == "upload_interrupted"
+    committed = error["details"]["committed"]
+    assert 2000 < committed["imported"] == len(stored(user.id)) < 3100
+    assert committed["through_row"] == committed["imported"] and committed["imported"] % 100 == 0
+
+
+def test_a_compressed_upload_is_415(client, make_user):
+    user = make_user()
+    response = client.post("/api/usage/import", data=b"\x1f\x8b...",
+                           headers={**user.headers, "Content-Type": CSV, "Content-Encoding": "gzip"})
+    assert response.status_code == 415
+    assert error_of(response)["details"] == {"content_encoding": "gzip"}
+
+
 def test_unauthenticated_import_summary_and_delete_are_401(client):
     for response in (client.post("/api/usage/import", data=b"x", headers={"Content-Type": CSV}),
                      client.get("/api/usage/summary"), client.delete("/api/usage")):

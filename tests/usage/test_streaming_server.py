@@ -168,3 +168,32 @@ def test_large_chunked_upload_streams_with_bounded_memory(usage_server):
     # the working set is a few batches, whatever the body's size: far below the body, and flat
     assert growth < 0.2 * BODY_BYTES
     assert second_half - first_half < 0.1 * BODY_BYTES
+
+
+@pytest.mark.slow
+def test_a_refused_large_upload_is_not_buffered(usage_server):
+    base, process = usage_server
+    url = f"{base}/api/usage/import"
+    assert requests.post(url, data=b"x", headers={"Content-Type": "text/csv"}, timeout=30).status_code == 401
+    pids = process_tree(process.pid)
+    baseline = rss_bytes(pids)
+    sent = {"bytes": 0}
+    sampler = PeakRss(pids, sent, BODY_BYTES // 2)
+    sampler.start()
+
+    def counted():
+        for piece in jsonl_body(None, seed=13, limit=BODY_BYTES):
+            sent["bytes"] += len(piece)
+            yield piece
+
+    try:
+        response = requests.post(url, data=counted(), headers={"Content-Type": "application/x-ndjson"},
+                                  timeout=600)
+    finally:
+        sampler.stop.set()
+        sampler.join()
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "missing_token"
+    growth = max(sampler.peaks) - baseline
+    print(f"refused body {sent['bytes'] / 2**20:.1f} MiB, peak growth {growth / 2**20:.1f} MiB")
+    assert growth < 0.1 * BODY_BYTES
