@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import insert
 
@@ -56,3 +56,38 @@ def insert_records(user_id: str, rows: list[dict]) -> None:
         return
     with transaction() as conn:
         conn.execute(insert(usage_records), [{**row, "user_id": user_id, "imported_at": now} for row in rows])
+
+
+MODELS = (("gpt-4o", "openai"), ("gpt-4o-mini", "openai"), ("claude-sonnet-4-5", "anthropic"),
+          ("gpt-4-turbo", "openai"), ("claude-haiku-4-5", "anthropic"), ("mystery-llm", "acme"))
+FEATURES = ("chat", "nightly_report", "classify")
+
+
+def usage_rows(start: datetime, end: datetime, max_size: int = 40):
+    """A hypothesis strategy: lists of rows around ``[start, end)`` (some just outside it).
+
+    Costs have at most six decimals so that sums in any order round to the same nano-dollars.
+    """
+    from hypothesis import strategies as st
+
+    span = int((end - start).total_seconds())
+
+    @st.composite
+    def one(draw) -> dict:
+        model, provider = draw(st.sampled_from(MODELS))
+        prompt = draw(st.integers(0, 5000))
+        cost = draw(st.one_of(st.none(), st.integers(0, 1_000_000).map(lambda micro: micro / 1e6)))
+        return record(
+            start + timedelta(seconds=draw(st.integers(-3600, span + 3600))), model=model, provider=provider,
+            feature=draw(st.sampled_from(FEATURES)), prompt_tokens=prompt,
+            completion_tokens=draw(st.integers(0, 3000)), cost=cost,
+            cached_tokens=draw(st.integers(0, prompt // 2)),
+            status=draw(st.sampled_from(("success", "success", "error"))),
+            prompt_hash=draw(st.sampled_from((None, "a", "b", "c"))),
+            latency_ms=draw(st.one_of(st.none(), st.integers(0, 60000))),
+            max_tokens=draw(st.sampled_from((None, 256, 4096))),
+            request_count=draw(st.sampled_from((1, 1, 1, 3))),
+            is_batch=draw(st.booleans()),
+        )
+
+    return st.lists(one(), max_size=max_size)

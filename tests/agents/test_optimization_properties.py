@@ -1,0 +1,38 @@
+"""Properties of the optimization agent over random record sets: no saving beyond spend, nothing negative."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from hypothesis import HealthCheck, given, settings
+
+from shared.agents.events import Emitter
+from shared.agents.optimization import LEVERS, optimize
+from tests.agents.dataopt_records import insert_records, make_user, usage_rows
+
+START, END = datetime(2026, 11, 1), datetime(2026, 11, 4)
+SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+EPSILON = 1e-6  # monthly figures are rounded to micro-dollars
+
+
+@SETTINGS
+@given(rows=usage_rows(START, END, max_size=60))
+def test_savings_never_exceed_spend(database, rows):
+    user = make_user("prop")
+    insert_records(user, rows)
+    result = optimize(user, START, END, emitter=Emitter()).to_dict()
+    monthly_spend = result["spend_usd"] * 30 / result["days"]
+    levers = [rec["lever"] for rec in result["recommendations"]]
+    assert levers == [lever for lever in LEVERS if lever in levers]  # contract order, at most one each
+    for rec in result["recommendations"]:
+        assert 0 < rec["monthly_savings_usd"] <= monthly_spend + EPSILON, rec
+        assert 0 < rec["savings_pct"] <= 100.0 + 1e-6
+        assert rec["evidence"]["records"] > 0 and 0 < rec["confidence"] <= 1
+    total = result["total_monthly_savings_usd"]
+    assert 0 <= total <= monthly_spend + EPSILON
+    assert total <= sum(rec["monthly_savings_usd"] for rec in result["recommendations"]) + EPSILON
+    if result["recommendations"]:
+        assert total >= max(rec["monthly_savings_usd"] for rec in result["recommendations"]) - EPSILON
+    else:
+        assert total == 0.0
+    for note in result["not_recommended"]:
+        assert note["lever"] in LEVERS and note["reason"]
