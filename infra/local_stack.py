@@ -34,7 +34,7 @@ from typing import Callable
 from infra import manifest
 from infra.manifest import ROOT, Unit
 
-HEALTH_PATHS = ("/health", "/health/")
+HEALTH_PATH = "/health"
 
 
 @dataclass
@@ -149,7 +149,7 @@ class Dispatcher:
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "") or "/"
         mounted = self.match(path)
-        if path in HEALTH_PATHS:
+        if path == HEALTH_PATH:
             return self._health(environ, start_response, mounted)
         if mounted is not None:
             if mounted.app is None:

@@ -144,7 +144,7 @@ class _Handler(socketserver.BaseRequestHandler):
                                                            "details": {}}})
             return
         unit = route(path, self.server.table)
-        if method == b"GET" and path in ("/health", "/health/"):
+        if method == b"GET" and path == "/health":
             _respond(client, "200 OK", self.server.health(unit))
             return
         if unit is None:
@@ -274,8 +274,10 @@ def _log(severity: str, message: str, **fields) -> None:
 
 def run(host: str, port: int, units: list[Unit] | None = None) -> int:
     units = units if units is not None else manifest.load()
+    from shared import config
     from shared.auth.secret import jwt_secret
-    jwt_secret()  # in development, create the shared secret file once, before the children race for it
+    if not config.is_production():
+        jwt_secret()  # create the development secret file once, before the children race to create it
     stopping = threading.Event()
 
     def on_signal(signum, _frame) -> None:
