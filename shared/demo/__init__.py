@@ -66,7 +66,7 @@ def load_demo(user_id: str, rows: int = DEFAULT_ROWS, seed: int = DEFAULT_SEED, 
             deleted = delete_records(conn, user_id)
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     per_batch = batch_rows()
-    writer, pricer, count = BatchWriter(user_id, now, per_batch), Pricer(), 0
+    writer, pricer, count = BatchWriter(user_id, now), Pricer(), 0
     batch = writer.new_batch()
     try:
         for count, row in enumerate(generate_rows(rows, seed, end, days), start=1):

@@ -92,13 +92,13 @@ def import_stream(user_id: str, stream: IO[bytes], mimetype: str, requested_form
     limit_bytes = limit_bytes or max_bytes()
     rows_per_batch = rows_per_batch or batch_rows()
     pricer = pricer or Pricer()
-    _, body = open_body(stream, mimetype, limit_bytes, max_line_bytes())
+    body = open_body(stream, mimetype, limit_bytes, max_line_bytes())
     header = body.header()
     if header is None:
         raise ImportRejected("The upload has no rows.", code="empty_body")
     fmt = choose(requested_format, header.columns, header=header.is_header)
     report = ImportReport(format=fmt.NAME)
-    writer = BatchWriter(user_id, _utcnow(), rows_per_batch)
+    writer = BatchWriter(user_id, _utcnow())
     expand, parse = fmt.expand, fmt.parse
     batch = writer.new_batch()
     try:

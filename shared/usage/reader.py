@@ -5,8 +5,8 @@ read and raises 413 past the limit (400 ``upload_interrupted`` when the body
 cannot be read to its end); CSV is decoded through
 ``io.TextIOWrapper`` (UTF-8, a leading BOM ignored) and parsed by ``csv``;
 JSON Lines are read with a bounded ``readline``. A bad row is reported as a
-row problem and reading goes on; a CSV field is limited by ``csv``'s own
-field size limit, a JSON line by ``max_line_bytes``.
+row problem and reading goes on; a CSV field and a JSON line are limited to
+``max_line_bytes`` (characters for CSV).
 
 Row numbers are 1-based data rows: for CSV the records after the header, for
 JSON Lines the non-blank lines. Blank lines are skipped and not counted.
@@ -75,7 +75,11 @@ class Header:
 
 
 class CsvBody:
-    def __init__(self, buffered: io.BufferedReader):
+    def __init__(self, buffered: io.BufferedReader, max_field_chars: int):
+        # LiteLLM exports carry whole JSON documents (metadata, request) in one field; csv's
+        # default limit (128 KiB) would reject them. The limit is process-wide in csv.
+        if csv.field_size_limit() < max_field_chars:
+            csv.field_size_limit(max_field_chars)
         # surrogateescape keeps undecodable bytes visible to the row checks instead of failing the body
         self.text = io.TextIOWrapper(buffered, encoding="utf-8-sig", errors="surrogateescape", newline="")
         self.reader = csv.reader(self.text)
@@ -127,6 +131,7 @@ class JsonLinesBody:
         self.max_line_bytes = max_line_bytes
         self.pending: list[Row] = []
         self.number = 0
+        self.iterator = self._lines()
 
     def _lines(self) -> Iterator[tuple[bytes | None, str | None]]:
         """Non-blank lines, or ``(None, problem)`` for a line over the limit (skipped to its end)."""
@@ -159,7 +164,6 @@ class JsonLinesBody:
 
     def header(self) -> Header | None:
         """The keys of the first object; rows read on the way are replayed by ``rows()``."""
-        self.iterator = self._lines()
         for line, problem in self.iterator:
             row = self._parse(line, problem)
             self.pending.append(row)
@@ -180,12 +184,11 @@ class JsonLinesBody:
             yield self._parse(line, problem)
 
 
-def open_body(stream: IO[bytes], mimetype: str, max_bytes: int, max_line_bytes: int,
-              ) -> tuple[LimitedReader, CsvBody | JsonLinesBody]:
-    raw = LimitedReader(stream, max_bytes)
-    buffered = io.BufferedReader(raw, BUFFER_BYTES)
+def open_body(stream: IO[bytes], mimetype: str, max_bytes: int, max_line_bytes: int) -> CsvBody | JsonLinesBody:
+    """The reader for ``mimetype`` over ``stream``, limited to ``max_bytes``."""
+    buffered = io.BufferedReader(LimitedReader(stream, max_bytes), BUFFER_BYTES)
     if mimetype in CSV_TYPES:
-        return raw, CsvBody(buffered)
+        return CsvBody(buffered, max_line_bytes)
     if mimetype in JSONL_TYPES:
-        return raw, JsonLinesBody(buffered, max_line_bytes)
+        return JsonLinesBody(buffered, max_line_bytes)
     raise ValueError(f"not an import content type: {mimetype}")

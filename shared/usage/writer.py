@@ -34,8 +34,9 @@ class ImportInterrupted(ServiceUnavailable):
 
 
 class BatchWriter:
-    def __init__(self, user_id: str, imported_at: datetime, rows_per_batch: int,
-                 threaded: bool | None = None):
+    """Writes one import's batches for ``user_id`` and counts what each committed."""
+
+    def __init__(self, user_id: str, imported_at: datetime, threaded: bool | None = None):
         self.user_id = user_id
         self.imported_at = imported_at
         self.dialect = backend()

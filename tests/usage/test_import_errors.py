@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import json
 import uuid
 
 import pytest
@@ -98,6 +99,16 @@ def test_a_json_line_over_the_limit_is_one_rejected_row(client, make_user, monke
     result = post_import(client, user, body, JSONL).get_json()
     assert (result["imported"], result["rejected"]) == (2, 1)
     assert result["errors"] == [{"row": 2, "field": None, "reason": "is longer than 2048 bytes"}]
+
+
+def test_large_csv_fields_up_to_the_line_limit_are_read(client, make_user):
+    user = make_user()
+    row = {"request_id": "big-1", "call_type": "acompletion", "startTime": "2026-11-03T12:00:00Z",
+           "model": "gpt-4o-mini", "prompt_tokens": 10, "completion_tokens": 2, "spend": "0.1",
+           "metadata": json.dumps({"tags": ["support"], "notes": "x" * 300_000})}
+    result = post_import(client, user, to_csv([row, {**row, "request_id": "big-2"}])).get_json()
+    assert (result["format"], result["imported"], result["rejected"]) == ("litellm", 2, 0)
+    assert stored(user.id)["big-1"]["feature"] == "support"
 
 
 def test_reimport_stores_nothing_twice_and_counts_duplicates(client, make_user):
