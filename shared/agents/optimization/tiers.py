@@ -1,13 +1,13 @@
 """Capability tiers: which catalog models can stand in for one another (docs/model_tiers.md explains each).
 
-A tier groups models of comparable capability across vendors, from the vendors' own line-ups:
-each vendor sells a largest line, a general-purpose line, a small fast line and a smallest line
-(Anthropic Opus / Sonnet / Haiku; OpenAI's flagship / mini / nano; Google's Pro / Flash /
-Flash-Lite; Mistral's Large-Medium / Small / Ministral). Where a catalog name does not say its
-line (OpenAI's ``sol`` / ``terra`` / ``luna``), the catalog's own ``successor_model`` links place it:
-``gpt-5`` is succeeded by ``gpt-5.6-sol``, ``gpt-5-mini`` by ``gpt-5.6-terra``, ``gpt-5-nano`` by
-``gpt-5.6-luna``. Code-specialised, audio, search, preview and experimental models are left out:
-routing to or from them needs an evaluation their price cannot stand for.
+A tier groups models of comparable capability across vendors, placed by each vendor's own
+line-up (Anthropic Opus / Sonnet / Haiku; OpenAI Sol and flagships / Terra, GPT-5.x and 4.x
+generalists / mini / nano and Luna; Google Pro / Flash / 2.5 Flash / Flash-Lite; Mistral Large and
+Medium / Small / Ministral), with the catalog's ``successor_model`` links as a cross-check
+(``gpt-5-nano`` and ``gpt-4.1-nano`` are succeeded by ``gpt-5.6-luna``). It is an editorial table,
+not a benchmark: docs/model_tiers.md gives each row's basis. Code-specialised, audio, search,
+preview and experimental models are left out: routing to or from them needs an evaluation their
+price cannot stand for.
 
 - ``TIER_ORDER``: tiers from most to least capable; routing one step down is a cross-tier move.
 - ``tier_of(model)``: a catalog name's tier (dated snapshots such as ``-2025-08-06`` or
@@ -24,14 +24,13 @@ TIERS: dict[str, tuple[str, ...]] = {
     "frontier": (
         "claude-opus-4-5", "claude-opus-4-6", "claude-opus-4-7", "claude-opus-4-8", "claude-opus-5",
         "claude-opus-5-5",
-        "gpt-5.5", "o1", "o3", "gpt-4", "gpt-4-turbo",
+        "gpt-5.5", "gpt-5.6", "gpt-5.6-sol", "gpt-6-sol", "gpt-6.1-sol", "o1", "o3", "gpt-4", "gpt-4-turbo",
         "gemini/gemini-2.5-pro", "gemini/gemini-3.1-pro-preview", "gemini/gemini-pro-latest",
         "gemini-pro-latest",
     ),
     "balanced": (
         "claude-sonnet-4-5", "claude-sonnet-4-6", "claude-sonnet-5", "claude-sonnet-5-5",
-        "gpt-5", "gpt-5.1", "gpt-5.2", "gpt-5.4", "gpt-5.6", "gpt-5.6-sol", "gpt-6-sol", "gpt-6.1-sol",
-        "gpt-4.1", "gpt-4o",
+        "gpt-5", "gpt-5.1", "gpt-5.2", "gpt-5.4", "gpt-4.1", "gpt-4o", "gpt-5.6-terra", "gpt-6.1-terra",
         "gemini/gemini-3.5-flash", "gemini/gemini-3.6-flash", "gemini/gemini-3.7-flash",
         "gemini/gemini-3.8-flash", "gemini/gemini-flash-latest", "gemini-flash-latest",
         "mistral/mistral-medium-3", "mistral/mistral-medium-3.5", "mistral/mistral-medium-latest",
@@ -42,7 +41,6 @@ TIERS: dict[str, tuple[str, ...]] = {
     "efficient": (
         "claude-haiku-4-5", "claude-haiku-5-5",
         "gpt-5-mini", "gpt-5.4-mini", "gpt-4.1-mini", "gpt-4o-mini", "o4-mini", "o3-mini",
-        "gpt-5.6-terra", "gpt-6.1-terra",
         "gemini/gemini-2.5-flash",
         "mistral/mistral-small-latest", "mistral/mistral-small-2603",
         "deepseek/deepseek-v4-flash", "deepseek-v4-flash", "deepseek/deepseek-chat", "deepseek-chat",
