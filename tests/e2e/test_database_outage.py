@@ -3,52 +3,14 @@ The chat keeps answering what it can, says once that history is not being saved,
 and writes the conversation when the database returns."""
 from __future__ import annotations
 
-import os
-import secrets
 import time
-import uuid
 
-import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from shared.demo import DEMO_EMAIL, DEMO_PASSWORD
-from tests.conftest import PG_URL, require_postgres
-from tests.db.proxy import Proxy
-from tests.e2e.client import Client, ask, greet, receive, send
-from tests.e2e.conftest import e2e_manifest
-from tests.stack.launcher import StackProcess, stack_env
+from tests.conftest import PG_URL
+from tests.e2e.client import ask, greet, receive, send
 
 QUESTION = "How much did we spend by model last week?"
-
-
-@pytest.fixture(scope="module")
-def pg_stack(tmp_path_factory):
-    """``(client, proxy, schema)``: a second local stack, on a fresh PostgreSQL schema behind ``proxy``."""
-    if os.environ.get("E2E_BASE_URL"):
-        pytest.skip("needs control of the stack's database: only with the local stack")
-    require_postgres()
-    upstream = make_url(PG_URL)
-    proxy = Proxy((upstream.host or "127.0.0.1", upstream.port or 5432))
-    schema = f"tw_e2e_{uuid.uuid4().hex[:12]}"
-    data_dir = tmp_path_factory.mktemp("e2e-pg-stack")
-    env = stack_env(data_dir, DATABASE_URL=proxy.url_for(PG_URL), TOKENWISE_DB_SCHEMA=schema,
-                    JWT_SECRET=secrets.token_urlsafe(48), DB_BACKOFF_MAX_S="0.5", DB_CONNECT_TIMEOUT_S="2",
-                    DB_STATUS_TIMEOUT_S="1")
-    process = StackProcess("infra.run_local", ["--manifest", str(e2e_manifest()), "--demo-rows", "3000"], env,
-                           data_dir)
-    try:
-        process.wait_ready()
-        yield Client(process.base_url, process.ws_url), proxy, schema
-        assert process.stop() == 0, process.output()
-    finally:
-        if process.proc.poll() is None:
-            process.kill()
-        proxy.close()
-        engine = create_engine(PG_URL)
-        with engine.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        engine.dispose()
 
 
 def stored_events(schema: str, run_id: str) -> int:
@@ -71,9 +33,9 @@ def eventually(check, timeout_s: float = 30.0):
 
 
 def test_the_chat_survives_a_database_outage_and_saves_the_conversation_afterwards(pg_stack):
-    client, proxy, schema = pg_stack
-    demo = client.login(DEMO_EMAIL, DEMO_PASSWORD)
-    now = time.strftime("%Y-%m-%dT%H:%M:00Z", time.gmtime(time.time() + 60))
+    client, proxy, schema = pg_stack.client, pg_stack.proxy, pg_stack.schema
+    demo = pg_stack.demo()
+    now = pg_stack.now
     with client.socket(demo.token) as ws:
         greet(ws)
         proxy.cut()

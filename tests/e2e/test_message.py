@@ -2,13 +2,26 @@
 figures are those of the execute function for the same question, and the exchange is in the thread's history."""
 from __future__ import annotations
 
+import pytest
+
 from tests.e2e.client import CRITICAL, ask, greet, in_order, seq
 
 QUESTION = "How much did we spend by model last week?"
 
 
-def test_a_question_streams_the_agents_and_answers_with_the_execute_functions_figures(client, demo, target):
-    context = {"now": target.now}
+@pytest.fixture(params=["stack", "postgresql-stack"])
+def asker(request):
+    """``(client, account, now)`` of the main stack (SQLite, or the deployed one), then of the PostgreSQL stack."""
+    if request.param == "stack":
+        target = request.getfixturevalue("target")
+        return target.client, request.getfixturevalue("demo"), target.now
+    pg_stack = request.getfixturevalue("pg_stack")
+    return pg_stack.client, pg_stack.demo(), pg_stack.now
+
+
+def test_a_question_streams_the_agents_and_answers_with_the_execute_functions_figures(asker):
+    client, demo, now = asker
+    context = {"now": now}
     with client.socket(demo.token) as ws:
         greet(ws)
         exchange = ask(ws, QUESTION, context, client_message_id="e2e-question-1")
