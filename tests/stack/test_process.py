@@ -107,3 +107,18 @@ def test_parity_mode_serves_each_unit_from_its_own_process_and_stops_them_all(tm
     finally:
         if stack.proc.poll() is None:
             stack.kill()
+
+
+def test_parity_units_do_not_outlive_a_killed_stack(tmp_path):
+    stack = start(tmp_path, [final_unit("auth"), final_unit("chat")], "--parity")
+    children = descendants(stack.proc.pid)
+    assert {stack.announcement["units"][name]["pid"] for name in ("auth", "chat")} <= set(children)
+    stack.send(signal.SIGKILL)  # no handler runs: the units learn it from the kernel (parent-death signal)
+    assert stack.wait(10) == -signal.SIGKILL
+    deadline = time.monotonic() + 20
+    while alive(children) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    survivors = alive(children)
+    for pid in survivors:  # leave nothing behind even when the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert survivors == []
