@@ -136,7 +136,7 @@ class Dispatcher:
     def _health(self, environ, start_response, owner: Mounted | None):
         if owner is None or owner.app is None:
             return _json(start_response, "200 OK", self.health())
-        status, headers, raw = _call(owner.app, environ)
+        status, _headers, raw = _call(owner.app, environ)
         try:
             base = json.loads(raw)
         except ValueError:
