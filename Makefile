@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate bench clean deploy-plan deploy-status
+.PHONY: run run-parity e2e test install migrate bench clean deploy-plan deploy-status
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,15 @@ install: $(STAMP)
 migrate: $(STAMP)
 	$(BIN)/python -m shared.db.migrate
 
-run: migrate
-	$(BIN)/python -m infra.local_stack
+# Migrates, seeds the demo account once, and serves the whole bundle on :8080.
+run: $(STAMP)
+	$(BIN)/python -m infra.run_local
+
+run-parity: $(STAMP)
+	$(BIN)/python -m infra.run_local --parity
+
+e2e: $(STAMP)
+	$(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
