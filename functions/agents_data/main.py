@@ -1,0 +1,15 @@
+"""``agents_data``: ``POST /api/agents/data`` aggregates the caller's usage over the question's range.
+
+503 ``database_unavailable`` when the database is down. Health at ``/api/agents/data/health``.
+"""
+import functions_framework
+
+from shared.agents.endpoint import agent_function
+from shared.agents.runs import run_data
+
+app = agent_function("agents_data", "/api/agents/data", "data", run_data)
+
+
+@functions_framework.http
+def agents_data(request):
+    return app(request)
