@@ -112,6 +112,10 @@ class FunctionApp:
         else:
             response = self._to_response(result)
         response.headers["X-Request-Id"] = request_id
+        # functions-framework reads whatever is left of the body into memory after every response
+        # (request.get_data()); a refused or unread upload must not be buffered whole. Marking the
+        # body as read leaves the rest to the server, which discards it in small reads.
+        request._cached_data = b""
         return response
 
     @staticmethod

@@ -51,17 +51,7 @@ def _known_user(user_id: str) -> None:
 
 
 @app.route("/import", methods=("POST",))
-def import_usage(request: flask.Request):
-    try:
-        return _import(request)
-    finally:
-        # functions-framework reads whatever is left of the body into memory after every response
-        # (request.get_data()); an upload refused or stopped part-way must not be buffered whole.
-        # Marking the body as read leaves the rest to the server, which discards it in small reads.
-        request._cached_data = b""
-
-
-def _import(request: flask.Request) -> dict:
+def import_usage(request: flask.Request) -> dict:
     from shared.usage import import_stream
     from shared.usage.importer import max_bytes
     from shared.usage.reader import CSV_TYPES, JSONL_TYPES
