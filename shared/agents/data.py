@@ -152,7 +152,7 @@ def _summary(result: DataResult) -> str:
     t = result.totals
     if not t["requests"]:
         return "No usage records in this range."
-    text = f"{t['requests']:,} requests costing ${t['cost_usd']:,.2f}"
+    text = f"{t['requests']:,} request{'s' if t['requests'] != 1 else ''} costing ${t['cost_usd']:,.2f}"
     if result.by_model:
         top = result.by_model[0]
         text += f"; top model {top['model']} ({top['share'] * 100:.1f}% of spend)"

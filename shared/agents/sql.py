@@ -14,10 +14,8 @@ SQLite (which has no percentile functions) computes it identically from a histog
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Iterator
 
 from sqlalchemy import DateTime, String, bindparam
 from sqlalchemy.engine import Connection
@@ -89,21 +87,6 @@ class Dialect:
             return
         conn.exec_driver_sql("SET LOCAL jit = off")
         conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
-
-    @contextmanager
-    def streaming_groups(self, conn: Connection) -> Iterator[None]:
-        """Group prompt hashes by reading ``ix_usage_user_prompt_hash`` in order rather than hashing.
-
-        Most prompt hashes are distinct, so a hash table would hold about one entry per record,
-        while the planner, estimating far fewer, prefers it; counting runs of equal hashes along
-        the index costs a fraction of that.
-        """
-        if not self.postgres:
-            yield
-            return
-        conn.exec_driver_sql("SET LOCAL enable_hashagg = off")
-        yield  # after a failure the transaction is rolled back, which ends the setting too
-        conn.exec_driver_sql("SET LOCAL enable_hashagg = on")
 
 
 @dataclass(frozen=True)

@@ -221,6 +221,7 @@ WITH scoped AS (
 
 
 def _replay_sql(d: Dialect, scope: Scope) -> str:
+    # ``repeated`` is MATERIALIZED: in a parallel plan each worker would otherwise rebuild it.
     measures = ",\n  ".join(f"{expr} AS {name}" for name, expr in _REPLAY_MEASURES)
     c = d.collate_c()
     return f"""
@@ -323,8 +324,7 @@ def replay_repeats(conn: Connection, profile: UsageProfile) -> int:
     """Add the repeat and cache-hit measures to the profile's cells and totals; returns the cells touched."""
     d = Dialect.of(conn)
     d.prepare(conn)
-    with d.streaming_groups(conn):
-        rows = _run(conn, profile.scope, _replay_sql(d, profile.scope))
+    rows = _run(conn, profile.scope, _replay_sql(d, profile.scope))
     names = [name for name, _ in _REPLAY_MEASURES]
     totals = dict.fromkeys(("repeated", "hits_1h", "hits_24h", "prompt_cache_hits"), 0)
     for row in rows:

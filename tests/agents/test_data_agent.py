@@ -135,7 +135,7 @@ def test_events_follow_the_contract(database):
     ]
     done = emitter.events[-1].payload
     assert done["result"] == result.to_dict()
-    assert done["summary"] == "1 requests costing $1.00; top model gpt-4o (100.0% of spend)."
+    assert done["summary"] == "1 request costing $1.00; top model gpt-4o (100.0% of spend)."
     completed = [e.payload for e in emitter.events if e.type == "tool_completed"]
     assert completed[0]["summary"]["requests"] == 1 and completed[0]["duration_ms"] >= 0
     assert emitter.events[2].payload["args"]["start"] == "2026-11-01T00:00:00"

@@ -36,6 +36,7 @@ def test_response_caching_of_1000_identical_prompts(database):
     price = 1000 * _rate("gpt-4o", "input") + 100 * _rate("gpt-4o", "output")  # $0.0035 a request
     result = _optimize(user, ["response_caching"])
     rec = _only(result, "response_caching")
+    assert rec["id"] == "response_caching"
     assert rec["monthly_savings_usd"] == pytest.approx(999 * price * 30, abs=1e-6)
     assert rec["savings_pct"] == pytest.approx(99.9, abs=1e-4)
     assert rec["evidence"]["records"] == 999 and rec["confidence"] == 0.6
@@ -117,7 +118,8 @@ def test_max_tokens_far_above_outputs_is_a_finding_without_a_saving(database):
     [note] = result["not_recommended"]
     assert note["lever"] == "max_tokens"
     assert note["details"] == {"feature": "classify", "configured_max_tokens": 4096, "p99_completion": 198,
-                               "max_completion": 200, "proposed_max_tokens": 320, "runaway_records": 0,
+                               "max_completion": 200, "proposed_max_tokens": 320,
+                               "outputs_at_configured_limit": 0, "runaway_records": 0,
                                "runaway_tokens": 0, "saving_usd": 0.0}
     assert "nothing billed would change" in note["reason"]
 

@@ -92,7 +92,7 @@ def _sample_ids(scope: Scope, cell: Cell, lever: str, profile) -> list[str]:
 
 def _as_dict(ctx: Context, rec: Recommendation) -> dict[str, Any]:
     saving = min(rec.saving, ctx.spend)
-    return {"id": f"{rec.lever}-1", "lever": rec.lever, "title": rec.title,
+    return {"id": rec.lever, "lever": rec.lever, "title": rec.title,
             "monthly_savings_usd": round(ctx.monthly(saving), 6),
             "savings_pct": round(saving / ctx.spend * 100.0, 4) if ctx.spend > 0 else 0.0,
             "confidence": rec.confidence, "method": rec.method, "assumptions": list(rec.assumptions),

@@ -64,6 +64,7 @@ def evaluate(ctx: Context) -> Outcome:
         records, tokens = sum(part[2] for part in savings), sum(part[3] for part in savings)
         finding = {"feature": feature, "configured_max_tokens": configured, "p99_completion": completion.p99,
                    "max_completion": measures.max_completion, "proposed_max_tokens": cap,
+                   "outputs_at_configured_limit": measures.truncated,
                    "runaway_records": records, "runaway_tokens": tokens, "saving_usd": round(saving, 9)}
         findings.append((feature, saving, finding, savings))
         if saving <= 0:
