@@ -146,6 +146,9 @@ def create_app(pipeline: Pipeline | str | None = None, settings: ChatSettings | 
             raise errors.ServiceUnavailable("The server is restarting; reconnect.", code="shutting_down",
                                             headers={"Retry-After": "1"})
         flask.g.socket_identity = authenticate_socket(flask.request)
+        if not settings.ws_compression:
+            # simple-websocket accepts whatever extension is offered; declining means hiding the offer.
+            flask.request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
         return None
 
     sock = Sock(app)

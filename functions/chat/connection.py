@@ -30,27 +30,34 @@ if TYPE_CHECKING:
 log = get_logger("chat.connection")
 
 CLOSE_GOING_AWAY = 1001
-# simple-websocket closes an oversized message (1009) without waking a waiting receive(); polling
-# notices the closed socket within this delay.
-RECEIVE_POLL_S = 1.0
 CLOSE_UNAUTHORIZED = 4401
 NOTICE_NOT_SAVED = ("The database is unavailable: answers still come, but this conversation is not saved "
                     "yet. It will be saved when the database is back.")
 
 
-class SendAllSocket:
-    """Makes every frame write complete.
+class SessionSocket:
+    """The socket under simple-websocket, with two fixes.
 
-    simple-websocket writes with ``sock.send``, which on a gevent socket (and for
-    large frames on any non-blocking one) may write only part of a frame.
+    Every frame write completes: simple-websocket writes with ``sock.send``, which
+    on a gevent socket (and for large frames on any non-blocking one) may write
+    only part of a frame. And closing wakes the reader: when simple-websocket ends
+    a connection by itself (an oversized message closes with 1009) it does not
+    wake a waiting ``receive()``, but it always closes the socket last.
     """
 
-    def __init__(self, sock):
+    def __init__(self, sock, on_close):
         self._sock = sock
+        self._on_close = on_close
 
     def send(self, data) -> int:
-        self._sock.sendall(data)
+        sent = self._sock.send(data)
+        if sent < len(data):
+            self._sock.sendall(memoryview(data)[sent:])
         return len(data)
+
+    def close(self) -> None:
+        self._sock.close()
+        self._on_close()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)
@@ -59,12 +66,13 @@ class SendAllSocket:
 class Connection:
     def __init__(self, ws, identity: SocketIdentity, service: "ChatService"):
         self.ws = ws
-        ws.sock = SendAllSocket(ws.sock)
+        ws.sock = SessionSocket(ws.sock, on_close=ws.event.set)
         self.service = service
         self.principal = identity.principal
         self.user_id = identity.principal.user_id
         self.connection_id = uuid.uuid4().hex
         self.open = True
+        self._ended = threading.Event()
         self._send_lock = threading.Lock()
         self._notice_lock = threading.Lock()
         self._notice_epoch: int | None = None
@@ -101,26 +109,29 @@ class Connection:
                 pass
         self.ws.event.set()  # wakes the receive loop, which is waiting for the client
 
+    def _expire(self) -> None:
+        """Close with 4401 when the token expires, unless the session ended before."""
+        if not self._ended.wait(max(0.0, self.principal.expires_at.timestamp() - time.time())):
+            self.close(CLOSE_UNAUTHORIZED, "access token expired")
+
     # --- the session ---------------------------------------------------------------------------
     def serve(self) -> None:
+        """The receive loop; without a timeout, so an idle socket costs nothing until a frame arrives."""
         self.service.connections.add(self)
         log.info("socket opened", extra={"fields": {"connection_id": self.connection_id, "user_id": self.user_id}})
+        threading.Thread(target=self._expire, name=f"expiry-{self.connection_id[:8]}", daemon=True).start()
         try:
             self.deliver(frame("connection_established", connection_id=self.connection_id, user_id=self.user_id,
                                protocol_version=PROTOCOL_VERSION, server_time=protocol.utc_now_iso()))
-            expires_at = self.principal.expires_at.timestamp()
             while self.open:
-                remaining = expires_at - time.time()
-                if remaining <= 0:
-                    self.close(CLOSE_UNAUTHORIZED, "access token expired")
-                    break
-                raw = self.ws.receive(timeout=min(remaining, RECEIVE_POLL_S))
+                raw = self.ws.receive()
                 if raw is not None and self.open:
                     self.handle(raw)
         except ConnectionClosed:
             pass
         finally:
             self.open = False
+            self._ended.set()
             self.service.connections.discard(self)
             self.service.runs.detach(self.connection_id)
             log.info("socket closed", extra={"fields": {"connection_id": self.connection_id,
@@ -166,15 +177,15 @@ class Connection:
             raise _queue_full(runs.max_queued) from None
         except ShuttingDown:
             raise _shutting_down() from None
-        saved = True
         if new_thread:
-            saved &= outbox.write(store.thread_write(thread_id, self.user_id, message.content[:80]))
+            outbox.write(store.thread_write(thread_id, self.user_id, message.content[:80]), self.history_not_saved)
             service.owners.remember(thread_id, self.user_id)
         message_id = uuid.uuid4().hex
         run = runs.new_run(thread_id, self.user_id, message_id, message.content, message.context)
-        saved &= outbox.write(store.message_write(message_id, thread_id, self.user_id, "user", message.content,
-                                                  run_id=run.run_id, client_message_id=message.client_message_id))
-        saved &= outbox.write(store.run_write(run.run_id, thread_id, self.user_id, message_id, "queued"))
+        outbox.write(store.message_write(message_id, thread_id, self.user_id, "user", message.content,
+                                         run_id=run.run_id, client_message_id=message.client_message_id),
+                     self.history_not_saved)
+        outbox.write(store.run_write(run.run_id, thread_id, self.user_id, message_id, "queued"))
         run.subscribers[self.connection_id] = self
         with run.lock:  # the acknowledgement goes out before the run's first event
             try:
@@ -185,8 +196,6 @@ class Connection:
             self.deliver(frame("message_received", thread_id=thread_id, run_id=run.run_id, message_id=message_id,
                                client_message_id=message.client_message_id, queued=position > 0,
                                position=position))
-        if not saved:
-            self.history_not_saved()
 
     def stop_agent(self, run_id: str) -> None:
         run = self.service.runs.find(run_id, self.user_id)

@@ -1,20 +1,27 @@
-"""Writes that survive a database outage: tried at once, else kept in order in memory and replayed.
+"""Every chat write, in order, through one writer thread: batched, and kept in memory while the DB is down.
 
-``Outbox.write(w)`` applies a ``store.Write`` in its own transaction and
-returns True, or — when the database is unavailable, or earlier writes are
-still waiting — queues it and returns False (the caller tells the user that
-history is not being saved). A background thread replays the queue in FIFO
-order, in batches, every ``flush_interval_s`` until it is empty. ``epoch``
-counts outages (empty → non-empty), so a notice can be sent once per outage.
+``Outbox.write(w, on_deferred)`` queues a ``store.Write`` and returns at once
+with its sequence number, so neither a socket nor a pipeline ever waits for
+the database (a pipeline that holds a pooled connection while it emits an event
+cannot deadlock on a second one). The writer applies the queue in FIFO order,
+up to ``batch_size`` writes per transaction, with one connection.
 
-Options: ``max_items`` (writes beyond it are dropped and counted, never
-silently: health shows ``dropped``), ``flush_interval_s``, ``batch_size``.
+When the database is unavailable the queue simply waits (``outage``): each
+queued write's ``on_deferred`` is called once, so that the user can be told
+history is not being saved, and the writer retries every ``flush_interval_s``.
+``wait(seq)`` lets a caller block until a write is stored — or learn that it
+is deferred. ``epoch`` counts outages, so a notice can be sent once per outage.
+After a failure the next batch is replayed idempotently, in case a commit
+succeeded whose acknowledgement was lost. The queue is bounded by
+``max_items``: writes beyond it are dropped, counted and logged, never silently.
 """
 from __future__ import annotations
 
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass
+from typing import Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -25,6 +32,14 @@ from shared.logging import get_logger
 log = get_logger("chat.outbox")
 
 
+@dataclass
+class _Entry:
+    seq: int
+    item: Write
+    on_deferred: Callable[[], None] | None
+    told: bool = False
+
+
 class Outbox:
     def __init__(self, max_items: int = 10000, flush_interval_s: float = 1.0, batch_size: int = 200):
         self.max_items = max_items
@@ -32,119 +47,143 @@ class Outbox:
         self.batch_size = batch_size
         self.epoch = 0
         self.dropped = 0
-        self.flushed = 0
-        self._pending: deque[Write] = deque()
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
+        self.written = 0
+        self.outage = False
+        self._queue: deque[_Entry] = deque()
+        self._next_seq = 0
+        self._done_seq = 0  # every write up to this one is stored (or was dropped)
+        self._suspect = False  # the last batch failed: replay the next one idempotently
+        self._cond = threading.Condition()
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
 
     @property
     def pending(self) -> int:
-        return len(self._pending)
+        return len(self._queue)
 
-    def write(self, item: Write) -> bool:
-        """True when written now; False when queued (or, for a write the database refuses, dropped)."""
-        with self._lock:
-            if self._pending:  # keep order: nothing may overtake a queued write
-                self._enqueue(item)
-                return False
-        try:
-            with transaction() as conn:
-                item.apply(conn, idempotent=False)
-            return True
-        except DatabaseUnavailable:
-            with self._lock:
-                self._enqueue(item)
-            return False
-        except SQLAlchemyError:
-            log.exception("chat write refused by the database", extra={"fields": {"kind": item.kind}})
-            return False
+    @property
+    def last_seq(self) -> int:
+        """The sequence number of the latest write queued so far."""
+        return self._next_seq
 
-    def _enqueue(self, item: Write) -> None:
-        if len(self._pending) >= self.max_items:
-            self.dropped += 1
-            log.error("chat outbox full: write dropped",
-                      extra={"fields": {"kind": item.kind, "dropped": self.dropped}})
-            return
-        if not self._pending:
-            self.epoch += 1
-            log.warning("database unavailable: chat writes are kept in memory",
-                        extra={"fields": {"epoch": self.epoch}})
-        self._pending.append(item)
-        self._ensure_thread()
-        self._wake.set()
-
-    def _ensure_thread(self) -> None:
-        if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(target=self._run, name="chat-outbox", daemon=True)
-            self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stopped.is_set():
-            self._wake.wait(self.flush_interval_s)
-            self._wake.clear()
-            if self._pending:
-                self.flush_once()
-            elif self._stopped.is_set():
-                return
-
-    def flush_once(self) -> int:
-        """Replay up to one batch; the number of writes taken off the queue."""
-        with self._lock:
-            batch = [self._pending[i] for i in range(min(self.batch_size, len(self._pending)))]
-        if not batch:
-            return 0
-        try:
-            with transaction() as conn:
-                for item in batch:
-                    item.apply(conn, idempotent=True)
-            done = len(batch)
-        except DatabaseUnavailable:
-            return 0
-        except SQLAlchemyError:
-            done = self._replay_one_by_one(batch)
-        with self._lock:
-            for _ in range(done):
-                self._pending.popleft()
-            left = len(self._pending)
-        self.flushed += done
-        if done and not left:
-            log.info("chat outbox flushed", extra={"fields": {"epoch": self.epoch, "flushed": self.flushed}})
-        return done
-
-    def _replay_one_by_one(self, batch: list[Write]) -> int:
-        """A batch the database refused: keep what it accepts, drop (and log) what it never will."""
-        done = 0
-        for item in batch:
-            try:
-                with transaction() as conn:
-                    item.apply(conn, idempotent=True)
-            except DatabaseUnavailable:
-                break
-            except SQLAlchemyError:
+    def write(self, item: Write, on_deferred: Callable[[], None] | None = None) -> int:
+        """Queue a write; its sequence number, or -1 when the queue is full and it was dropped."""
+        with self._cond:
+            if len(self._queue) >= self.max_items:
                 self.dropped += 1
-                log.exception("chat outbox write refused by the database: dropped",
-                              extra={"fields": {"kind": item.kind}})
-            done += 1
-        return done
+                log.error("chat outbox full: write dropped", extra={"fields": {"kind": item.kind,
+                                                                               "dropped": self.dropped}})
+                seq = -1
+            else:
+                self._next_seq += 1
+                seq = self._next_seq
+                entry = _Entry(seq, item, on_deferred, told=self.outage)
+                self._queue.append(entry)
+                self._cond.notify_all()
+            tell_now = on_deferred is not None and (self.outage or seq == -1)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="chat-writer", daemon=True)
+                self._thread.start()
+        if tell_now:
+            on_deferred()
+        return seq
+
+    def wait(self, seq: int, timeout_s: float) -> bool:
+        """True once write ``seq`` is stored; False if it waits for the database, was dropped, or time ran out."""
+        deadline = time.monotonic() + timeout_s
+        with self._cond:
+            while seq > 0 and self._done_seq < seq and not self.outage:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._cond.wait(remaining)
+            return seq > 0 and self._done_seq >= seq
 
     def drain(self, timeout_s: float) -> int:
-        """Try to empty the queue before shutting down; the number of writes still pending."""
+        """Wait for the queue to empty; the number of writes still pending (logged as lost)."""
         deadline = time.monotonic() + timeout_s
-        while self._pending and time.monotonic() < deadline:
-            if not self.flush_once():
-                time.sleep(0.1)
-        if self._pending:
+        with self._cond:
+            while self._queue and time.monotonic() < deadline:
+                self._cond.wait(min(0.1, max(0.0, deadline - time.monotonic())))
+            left = len(self._queue)
+        if left:
             log.error("chat writes lost at shutdown: the database stayed unavailable",
-                      extra={"fields": {"pending": len(self._pending)}})
-        return len(self._pending)
+                      extra={"fields": {"pending": left}})
+        return left
 
     def stop(self) -> None:
         self._stopped.set()
-        self._wake.set()
+        with self._cond:
+            self._cond.notify_all()
 
     def status(self) -> dict:
-        pending = len(self._pending)
-        return {"ok": pending == 0, "pending": pending, "dropped": self.dropped, "flushed": self.flushed,
-                **({"error": f"{pending} chat writes wait for the database"} if pending else {})}
+        body = {"ok": not self.outage, "pending": len(self._queue), "dropped": self.dropped,
+                "written": self.written}
+        if self.outage:
+            body["error"] = f"{len(self._queue)} chat writes wait for the database"
+        return body
+
+    # --- the writer ----------------------------------------------------------------------------
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            with self._cond:
+                while not self._queue and not self._stopped.is_set():
+                    self._cond.wait()
+                batch = [self._queue[i] for i in range(min(self.batch_size, len(self._queue)))]
+            if not batch:
+                return
+            if self._apply(batch):
+                self._done(batch)
+            else:
+                self._defer()
+                self._stopped.wait(self.flush_interval_s)
+
+    def _apply(self, batch: list[_Entry]) -> bool:
+        """Store the batch in one transaction; False when the database is unavailable."""
+        try:
+            with transaction() as conn:
+                for entry in batch:
+                    entry.item.apply(conn, idempotent=self._suspect)
+            return True
+        except DatabaseUnavailable:
+            return False
+        except SQLAlchemyError:  # a write the database refuses: find it, keep the others
+            for entry in batch:
+                try:
+                    with transaction() as conn:
+                        entry.item.apply(conn, idempotent=True)
+                except DatabaseUnavailable:
+                    return False
+                except SQLAlchemyError:
+                    log.exception("chat write refused by the database: dropped",
+                                  extra={"fields": {"kind": entry.item.kind}})
+                    with self._cond:
+                        self.dropped += 1
+            return True
+
+    def _done(self, batch: list[_Entry]) -> None:
+        with self._cond:
+            for _ in batch:
+                self._queue.popleft()
+            self._done_seq = batch[-1].seq
+            self.written += len(batch)
+            recovered, self.outage, self._suspect = self.outage, False, False
+            self._cond.notify_all()
+        if recovered:
+            log.info("database back: queued chat writes stored", extra={"fields": {"epoch": self.epoch}})
+
+    def _defer(self) -> None:
+        with self._cond:
+            if not self.outage:
+                self.outage = True
+                self.epoch += 1
+                log.warning("database unavailable: chat writes are kept in memory",
+                            extra={"fields": {"epoch": self.epoch, "pending": len(self._queue)}})
+            self._suspect = True
+            untold = [entry for entry in self._queue if not entry.told]
+            for entry in untold:
+                entry.told = True
+            self._cond.notify_all()
+        for entry in untold:
+            if entry.on_deferred is not None:
+                entry.on_deferred()

@@ -2,7 +2,9 @@
 
 Queueing policy: runs on a thread execute one after another in arrival order
 (FIFO); a thread holds one running run and at most ``max_queued`` waiting ones,
-beyond which ``submit`` raises ``QueueFull``. Different threads run in parallel.
+beyond which ``submit`` raises ``QueueFull``. Different threads run in parallel,
+at most ``max_active`` pipelines at once per process (they share a small
+database pool and one core); the others wait for a slot, still stoppable.
 
 Every run's stream ends with exactly one ``agent_completed`` from
 ``supervisor``. A completed run ends with the pipeline's own; a run that is
@@ -40,6 +42,9 @@ from shared.logging import get_logger
 log = get_logger("chat.runs")
 
 SUPERVISOR = "supervisor"
+# The closing answer is stored before the client sees it (so that its next question comes after it
+# in history); this bounds the wait when the writer is busy. A database outage ends the wait at once.
+CLOSING_WRITE_WAIT_S = 5.0
 Pipeline = Callable[..., Any]
 
 
@@ -100,6 +105,11 @@ class _Lane:
     waiting: deque[LiveRun] = field(default_factory=deque)
 
 
+def _tell_not_saved(subscribers: list[Subscriber]) -> None:
+    for subscriber in subscribers:
+        subscriber.history_not_saved()
+
+
 def _seq(event_id: str) -> int:
     return int(event_id.rpartition("-")[2])
 
@@ -116,8 +126,9 @@ def _result_dict(result: Any) -> dict | None:
 
 class RunManager:
     def __init__(self, outbox: Outbox, pipeline: Pipeline | None = None, *, max_queued: int = 3,
-                 stop_grace_s: float = 0.6, recent_runs: int = 500):
+                 max_active: int = 3, stop_grace_s: float = 0.6, recent_runs: int = 500):
         self.outbox = outbox
+        self._slots = threading.BoundedSemaphore(max_active)
         self.pipeline = pipeline or execute_pipeline
         self.max_queued = max_queued
         self.stop_grace_s = stop_grace_s
@@ -165,10 +176,20 @@ class RunManager:
         return position
 
     def _start(self, run: LiveRun) -> None:
-        run.status = "running"
         threading.Thread(target=self._execute, args=(run,), name=f"run-{run.run_id[:8]}", daemon=True).start()
 
     def _execute(self, run: LiveRun) -> None:
+        while not self._slots.acquire(timeout=0.05):
+            if run.cancel.is_set():
+                self._finish(run, run.stop_reason or "cancelled")
+                return
+        try:
+            self._run_pipeline(run)
+        finally:
+            self._slots.release()
+
+    def _run_pipeline(self, run: LiveRun) -> None:
+        run.status = "running"
         self.outbox.write(store.run_update(run.run_id, "running", started=True))
         log.info("run started", extra={"fields": {"run_id": run.run_id, "user_id": run.user_id}})
         result, outcome, error = None, "completed", None
@@ -200,25 +221,23 @@ class RunManager:
                 if not subscriber.deliver(body):
                     run.subscribers.pop(connection_id, None)
             subscribers = list(run.subscribers.values())
-        if not closing and not self.outbox.write(store.event_write(body, seq)):
-            for subscriber in subscribers:
-                subscriber.history_not_saved()
+        if not closing:
+            self.outbox.write(store.event_write(body, seq), lambda: _tell_not_saved(subscribers))
 
     def _store_closing(self, run: LiveRun, body: dict, seq: int) -> None:
         payload = body["payload"]
         run.status = payload.get("status") or "completed"
         result = payload.get("result") if isinstance(payload.get("result"), dict) else None
         answer = payload.get("answer") if "answer" in payload else (result or {}).get("answer")
-        saved = True
+        subscribers = list(run.subscribers.values())
         if answer is not None:
-            saved &= self.outbox.write(store.message_write(
+            self.outbox.write(store.message_write(
                 uuid.uuid4().hex, run.thread_id, run.user_id, "assistant", str(answer), run_id=run.run_id,
                 structured=result if run.status == "completed" else None))
-        saved &= self.outbox.write(store.event_write(body, seq))
-        saved &= self.outbox.write(store.run_update(run.run_id, run.status, finished=True, error=run.error_code))
-        if not saved:
-            for subscriber in run.subscribers.values():
-                subscriber.history_not_saved()
+        self.outbox.write(store.event_write(body, seq))
+        last = self.outbox.write(store.run_update(run.run_id, run.status, finished=True, error=run.error_code))
+        if not self.outbox.wait(last, CLOSING_WRITE_WAIT_S):
+            _tell_not_saved(subscribers)
 
     def _close_stream(self, run: LiveRun, outcome: str, result: dict | None,
                       error: tuple[str, str] | None) -> None:

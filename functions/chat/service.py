@@ -53,7 +53,8 @@ class ChatService:
         self.started = time.monotonic()
         self.outbox = Outbox(settings.outbox_max, settings.outbox_flush_s)
         self.runs = RunManager(self.outbox, pipeline, max_queued=settings.max_queued_per_thread,
-                               stop_grace_s=settings.stop_grace_s, recent_runs=settings.recent_runs)
+                               max_active=settings.max_active_runs, stop_grace_s=settings.stop_grace_s,
+                               recent_runs=settings.recent_runs)
         self.owners = store.ThreadOwners()
         self.connections = Connections()
         self.draining = False
@@ -76,6 +77,7 @@ class ChatService:
         for run in self.runs.runs_on_thread(thread_id, user_id):
             self.runs.stop(run)
             run.done.wait(self.settings.stop_grace_s + 0.5)
+        self.outbox.wait(self.outbox.last_seq, 5.0)  # the thread's queued writes land before it goes
         deleted = store.delete_thread(user_id, thread_id)
         self.owners.forget(thread_id)
         return deleted
@@ -89,7 +91,7 @@ class ChatService:
         log.info("shutting down: refusing new sockets", extra={"fields": {"connections": len(self.connections)}})
         interrupted = self.runs.interrupt_all(self.settings.shutdown_grace_s)
         closed = self.connections.close_all(CLOSE_GOING_AWAY, "server restarting")
-        pending = self.outbox.drain(timeout_s=1.5)
+        pending = self.outbox.drain(timeout_s=1.5)  # a last chance when the database is down
         self.outbox.stop()
         log.info("shut down", extra={"fields": {"runs_interrupted": interrupted, "sockets_closed": closed,
                                                 "writes_lost": pending,

@@ -103,9 +103,11 @@ def test_the_outbox_is_bounded_and_says_so(sqlite_db):
     os.environ["DATABASE_URL"] = f"postgresql+pg8000://postgres@127.0.0.1:{free_port()}/nothing"
     reset_engine()
     outbox = Outbox(max_items=2, flush_interval_s=60)
-    writes = [store.thread_write(f"{i:032d}", "u", "t") for i in range(3)]
-    assert [outbox.write(w) for w in writes] == [False, False, False]
-    assert outbox.status() == {"ok": False, "pending": 2, "dropped": 1, "flushed": 0,
+    told = []
+    seqs = [outbox.write(store.thread_write(f"{i:032d}", "u", "t"), lambda i=i: told.append(i)) for i in range(3)]
+    assert seqs == [1, 2, -1]
+    assert outbox.wait(2, timeout_s=5) is False  # deferred, known at once
+    assert outbox.status() == {"ok": False, "pending": 2, "dropped": 1, "written": 0,
                                "error": "2 chat writes wait for the database"}
-    assert outbox.epoch == 1
+    assert (outbox.epoch, sorted(told)) == (1, [0, 1, 2])
     outbox.stop()

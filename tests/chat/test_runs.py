@@ -209,3 +209,26 @@ def test_stop_of_an_unknown_run_is_not_found(sqlite_db, start_chat, new_user):
         send(ws, {"type": "stop_agent", "run_id": "0" * 32})
         error = receive(ws)
     assert (error["type"], error["code"]) == ("error", "not_found")
+
+
+def test_runs_beyond_the_process_limit_wait_for_a_slot_and_can_be_stopped(sqlite_db, start_chat, new_user):
+    pipeline = GatedPipeline()
+    server = start_chat(pipeline, max_active_runs=1)
+    with connect_user(server, new_user()) as ws, connect_user(server, new_user()) as other:
+        first = ask(ws, "first")
+        assert receive(ws)["type"] == "agent_started"
+        second = ask(other, "second")  # another user, another thread: only the slot holds it back
+        third = ask(other, "third")
+        time.sleep(0.2)
+        assert pipeline.started == ["first"]
+        send(other, {"type": "stop_agent", "run_id": third["run_id"]})
+        assert receive(other)["type"] == "stop_requested"
+        stopped = run_frames(other, third["run_id"])
+        pipeline.gate("first").set()
+        pipeline.gate("second").set()
+        run_frames(ws, first["run_id"])
+        answered = run_frames(other, second["run_id"])
+    assert kinds(stopped) == [("agent_completed", "supervisor")]
+    assert stopped[0]["payload"]["status"] == "cancelled"
+    assert answered[-1]["payload"]["answer"] == "Answer to: second"
+    assert pipeline.started == ["first", "second"]

@@ -82,3 +82,12 @@ def test_oversized_frame_closes_with_1009(server, new_user):
         with pytest.raises(ConnectionClosed) as closed:
             receive(ws)
     assert closed.value.rcvd.code == 1009
+
+
+@pytest.mark.parametrize("compression, negotiated", [(False, []), (True, ["permessage-deflate"])])
+def test_compression_is_declined_unless_enabled(sqlite_db, start_chat, new_user, compression, negotiated):
+    server = start_chat(ws_compression=compression)
+    with connect_user(server, new_user()) as ws:
+        assert [extension.name for extension in ws.protocol.extensions] == negotiated
+        send(ws, {"type": "ping", "pad": "y" * 3000})
+        assert receive(ws)["type"] == "pong"
