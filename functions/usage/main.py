@@ -15,23 +15,31 @@ Routes (Bearer access token on all but health):
 - ``GET /api/usage/summary?start=&end=`` -- ISO 8601 dates or datetimes (UTC when no offset),
   ``start`` inclusive, ``end`` exclusive, either optional: totals and breakdowns by model,
   provider, feature and day.
+- ``POST /api/usage/demo`` -- body ``{rows?: 1..200000}`` (JSON, or empty; default 20,000): loads the
+  deterministic demo records for the caller and answers like an import (``format: "demo"``, plus
+  ``seed`` and ``days``). Idempotent: the records have fixed request ids, so a second call stores
+  nothing new and counts them as ``duplicates``. 403 ``demo_disabled`` in production unless
+  ``TOKENWISE_ALLOW_DEMO=1``; 422 for a bad ``rows`` or an unknown field; 503 with
+  ``details.committed`` if the database fails part-way (call again to finish).
 - ``DELETE /api/usage`` -- deletes every record of the caller: ``{deleted: n}``.
 - ``GET /api/usage/health`` and ``/api/usage/health/ready``.
 
-Options: those of ``shared.usage`` and ``shared.db``.
+Options: ``TOKENWISE_ALLOW_DEMO`` (``1`` allows the demo route in production), and those of
+``shared.usage`` and ``shared.db``.
 """
 from __future__ import annotations
 
+import os
 from datetime import date, datetime, timezone
 
 import flask
 import functions_framework
 
-from shared import errors
+from shared import config, errors
 from shared.auth import authenticate
 from shared.auth.secret import secret_check
 from shared.health import database_check
-from shared.http import FunctionApp
+from shared.http import FunctionApp, json_body
 from shared.logging import get_logger
 
 log = get_logger("usage")
@@ -40,6 +48,8 @@ app = FunctionApp("usage", "/api/usage", checks={"database": database_check, "jw
                   required=("database", "jwt_secret"))
 
 TEXT_CHARSETS = ("utf-8", "utf8", "us-ascii", "ascii")
+DEMO_MAX_ROWS = 200_000
+DEMO_BODY_MAX_BYTES = 1024
 
 
 def _known_user(user_id: str) -> None:
@@ -78,6 +88,40 @@ def import_usage(request: flask.Request) -> dict:
         "user_id": principal.user_id, "format": report.format, "rows": report.rows,
         "imported": report.imported, "duplicates": report.duplicates, "rejected": report.rejected}})
     return report.to_dict()
+
+
+def _demo_rows(request: flask.Request) -> int:
+    """The ``rows`` asked for: an empty body means the default; any other body must be ``{rows?}``."""
+    from shared.demo import DEFAULT_ROWS
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if not chunked and not request.content_length:
+        return DEFAULT_ROWS
+    body = json_body(request, max_bytes=DEMO_BODY_MAX_BYTES)
+    problems = {name: "unknown field" for name in body if name != "rows"}
+    rows = body.get("rows", DEFAULT_ROWS)
+    if isinstance(rows, bool) or not isinstance(rows, int) or not 1 <= rows <= DEMO_MAX_ROWS:
+        problems["rows"] = f"an integer from 1 to {DEMO_MAX_ROWS}"
+    if problems:
+        raise errors.ValidationFailed(problems)
+    return rows
+
+
+@app.route("/demo", methods=("POST",))
+def load_demo_usage(request: flask.Request) -> dict:
+    from shared.demo import load_demo
+    principal = authenticate(request)
+    if config.is_production() and os.environ.get("TOKENWISE_ALLOW_DEMO") != "1":
+        raise errors.Forbidden("Demo data is disabled on this deployment.", code="demo_disabled")
+    rows = _demo_rows(request)
+    _known_user(principal.user_id)
+    loaded = load_demo(principal.user_id, rows=rows)
+    log.info("demo usage loaded", extra={"fields": {
+        "user_id": principal.user_id, "rows": loaded["rows"], "imported": loaded["imported"],
+        "duplicates": loaded["duplicates"]}})
+    return {"imported": loaded["imported"], "duplicates": loaded["duplicates"], "rejected": 0, "errors": [],
+            "errors_truncated": False, "format": "demo", "rows": loaded["rows"],
+            "cost_sources": loaded["cost_sources"], "unpriced_models": loaded["unpriced_models"],
+            "seed": loaded["seed"], "days": loaded["days"]}
 
 
 def _bound(request: flask.Request, name: str) -> datetime | None:
