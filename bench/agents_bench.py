@@ -68,7 +68,12 @@ def write_csv(path: Path, user_id: str, rows: int, seed: int, end: datetime) -> 
                 row["max_tokens"] or "", row["prompt_hash"] or "", row["end_user"] or "", 1, "demo", now])
 
 
-def copy_in(engine, path: Path) -> float:
+def copy_in(engine, path: Path) -> tuple[float, float]:
+    """Load the CSV, vacuum, and return (seconds, % of table pages all-visible).
+
+    Index-only scans skip the heap only on all-visible pages; VACUUM cannot mark them while an
+    older transaction is open anywhere on the server, so the figure is reported, not assumed.
+    """
     started = time.perf_counter()
     with engine.begin() as conn, open(path, "rb") as source:
         cursor = conn.connection.dbapi_connection.cursor()
@@ -83,7 +88,11 @@ def copy_in(engine, path: Path) -> float:
         raw.driver_connection.autocommit = False
     finally:
         raw.close()
-    return time.perf_counter() - started
+    elapsed = time.perf_counter() - started
+    with engine.connect() as conn:
+        visible = conn.execute(text("SELECT 100.0 * relallvisible / GREATEST(relpages, 1) FROM pg_class "
+                                    "WHERE oid = 'usage_records'::regclass")).scalar_one()
+    return elapsed, float(visible)
 
 
 def time_agents(user_id: str, start: datetime, end: datetime) -> tuple[float, dict, dict]:
@@ -131,7 +140,7 @@ def run(rows: int, seed: int, repeat: int, pg_url: str) -> dict:
             began = time.perf_counter()
             write_csv(path, user_id, rows, seed, end)
             generate_s = time.perf_counter() - began
-            load_s = copy_in(engine, path)
+            load_s, visible_pct = copy_in(engine, path)
         time_agents(user_id, start, end)  # warm-up: caches, plans, catalog
         time_raw_scan(engine, user_id, start, end)
         agents, raw, tool_runs = [], [], []
@@ -152,6 +161,7 @@ def run(rows: int, seed: int, repeat: int, pg_url: str) -> dict:
     agents_s, raw_s = statistics.median(agents), statistics.median(raw)
     return {
         "rows": rows, "repeat": repeat, "generate_s": round(generate_s, 2), "copy_and_vacuum_s": round(load_s, 2),
+        "all_visible_pages_pct": round(visible_pct, 1),
         "agents_median_s": round(agents_s, 4), "agents_min_s": round(min(agents), 4),
         "raw_scan_median_s": round(raw_s, 4), "raw_scan_min_s": round(min(raw), 4),
         "ratio": round(agents_s / raw_s, 2), "target_ratio": 2.0,
@@ -173,7 +183,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
     figures = run(args.rows, args.seed, args.repeat, _pg_url(args.pg_url))
-    print(f"rows in range              {figures['rows']:>12,}")
+    print(f"rows in range              {figures['rows']:>12,}  "
+          f"({figures['all_visible_pages_pct']:.0f}% of pages all-visible after VACUUM)")
     print(f"data + optimization agents {figures['agents_median_s']:>12.3f} s (median of {figures['repeat']})")
     print(f"raw GROUP BY model scan    {figures['raw_scan_median_s']:>12.3f} s (median of {figures['repeat']})")
     verdict = "meets" if figures["ratio"] <= figures["target_ratio"] else "misses"

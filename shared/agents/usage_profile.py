@@ -41,10 +41,14 @@ PROMPT_CACHE_STEP_TOKENS = 128
 CAP_NUM, CAP_DEN, CAP_STEP = 3, 2, 64
 PERCENTILES = (50, 95, 99)
 
-_CACHEABLE = (f"CASE WHEN prompt_tokens >= {PROMPT_CACHE_MIN_TOKENS} AND request_count = 1 AND status = 'success' "
-              f"AND prompt_hash IS NOT NULL THEN {PROMPT_CACHE_MIN_TOKENS} + ((prompt_tokens - {PROMPT_CACHE_MIN_TOKENS})"
+# The prefix a provider would cache: from the minimum size, in whole steps (0 when not cacheable).
+_CACHEABLE = (f"CASE WHEN prompt_tokens >= {PROMPT_CACHE_MIN_TOKENS} AND request_count = 1 "
+              f"AND status = 'success' AND prompt_hash IS NOT NULL "
+              f"THEN {PROMPT_CACHE_MIN_TOKENS} + ((prompt_tokens - {PROMPT_CACHE_MIN_TOKENS})"
               f" / {PROMPT_CACHE_STEP_TOKENS}) * {PROMPT_CACHE_STEP_TOKENS} ELSE 0 END")
-_NEW_WRITE = "CASE WHEN cacheable > cached_tokens + cache_write_tokens THEN cacheable - cached_tokens - cache_write_tokens ELSE 0 END"
+# Of that prefix, what is not already billed as a cache read or write.
+_NEW_WRITE = ("CASE WHEN cacheable > cached_tokens + cache_write_tokens "
+              "THEN cacheable - cached_tokens - cache_write_tokens ELSE 0 END")
 
 # (name, expression over the records, how cube rows roll up)
 _CUBE_MEASURES: tuple[tuple[str, str, str], ...] = (

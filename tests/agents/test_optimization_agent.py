@@ -40,7 +40,8 @@ def test_events_with_the_data_agents_aggregates(database):
     done = emitter.events[-1].payload
     assert done["result"] == result.to_dict()
     assert done["summary"].startswith(f"{len(result.recommendations)} recommendation")
-    thinking = [e.payload["thought"] for e in emitter.events if e.type == "agent_thinking" and e.agent == "optimization"]
+    thinking = [e.payload["thought"] for e in emitter.events
+                if e.type == "agent_thinking" and e.agent == "optimization"]
     assert thinking == ["Reusing the data agent's aggregates for the same range."]
 
 
