@@ -8,7 +8,9 @@ Options (environment variables):
   Cloud SQL from Cloud Run over its unix socket:
   ``postgresql+pg8000://USER:PASS@/DB?unix_sock=/cloudsql/PROJECT:REGION:INSTANCE/.s.PGSQL.5432``.
 - ``TOKENWISE_DB_SCHEMA``: PostgreSQL schema to work in (``search_path``); tests use it.
-- ``DB_CONNECT_TIMEOUT_S`` (default 5): pg8000's socket timeout; without one it waits forever.
+- ``DB_CONNECT_TIMEOUT_S`` (default 5): how long connecting may take; pg8000 waits forever without one.
+- ``DB_QUERY_TIMEOUT_S`` (default 30): PostgreSQL ``statement_timeout``; the socket gives up
+  ``SOCKET_GRACE_S`` later, when the server itself has gone silent.
 - ``DB_POOL_SIZE`` (2), ``DB_MAX_OVERFLOW`` (2), ``DB_POOL_RECYCLE_S`` (300): keep
   instances x (size + overflow) under the server's ``max_connections``.
 - ``DB_POOL_TIMEOUT_S`` (10): wait for a free pooled connection before answering 503.
@@ -163,6 +165,9 @@ def _sqlite_engine(parsed) -> Engine:
     return engine
 
 
+SOCKET_GRACE_S = 2.0
+
+
 def _build(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -187,13 +192,20 @@ def _build(url: str) -> Engine:
         pool_pre_ping=True,
         pool_timeout=config.env_float("DB_POOL_TIMEOUT_S", 10.0),
     )
-    if schema:
-        @event.listens_for(engine, "connect")
-        def _search_path(dbapi_conn, _record):
-            cursor = dbapi_conn.cursor()
+    query_timeout = config.env_float("DB_QUERY_TIMEOUT_S", 30.0)
+
+    @event.listens_for(engine, "connect")
+    def _session_settings(dbapi_conn, _record):
+        # pg8000's one `timeout` bounds connecting and every socket read alike. Once connected, the
+        # server's statement_timeout bounds a query; the socket waits a little longer, so a slow query
+        # is cancelled cleanly and only a silent server trips the socket timeout.
+        dbapi_conn._usock.settimeout(query_timeout + SOCKET_GRACE_S)
+        cursor = dbapi_conn.cursor()
+        cursor.execute(f"SET statement_timeout = {int(query_timeout * 1000)}")
+        if schema:
             cursor.execute(f"SET search_path TO {schema}")
-            cursor.close()
-            dbapi_conn.commit()
+        cursor.close()
+        dbapi_conn.commit()
 
     return engine
 
@@ -272,6 +284,9 @@ def transaction() -> Iterator[Connection]:
     except OSError as exc:  # pg8000 lets a socket timeout or reset escape mid-query, unwrapped;
         # the pool discards that connection when its reset fails, and pre-ping guards the rest.
         reason = failures.short(exc)
+        if isinstance(exc, TimeoutError):
+            waited = config.env_float("DB_QUERY_TIMEOUT_S", 30.0) + SOCKET_GRACE_S
+            reason = f"TimeoutError: no answer from the database server within {waited} s"
         _breaker.failed(reason, trial=False)
         raise DatabaseUnavailable(reason) from exc
 

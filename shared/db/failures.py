@@ -54,11 +54,22 @@ def connect_failure(exc: BaseException) -> str:
     return DOWN
 
 
+def _pg_sqlstate(exc: DBAPIError) -> str | None:
+    """The SQLSTATE of a pg8000 server error (its first argument is the error's field dict)."""
+    args = getattr(exc.orig, "args", ())
+    return args[0].get("C") if args and isinstance(args[0], dict) else None
+
+
+_PG_QUERY_CANCELED = "57014"  # statement_timeout: the server is up, the query was too slow
+
+
 def in_use_failure(exc: DBAPIError) -> str | None:
     """``DOWN``, ``BUSY`` or ``None`` (not an availability problem) for an error on a live connection."""
     kind = _sqlite_kind(exc)
     if kind is not False:
         return kind
+    if _pg_sqlstate(exc) == _PG_QUERY_CANCELED:
+        return BUSY
     if exc.connection_invalidated or isinstance(exc, (InterfaceError, OperationalError)):
         return DOWN
     return None

@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Sequence
 
 import pg8000
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, select, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
@@ -181,3 +181,16 @@ def delete_records(conn: Connection, user_id: str) -> int:
 
 def user_exists(conn: Connection, user_id: str) -> bool:
     return bool(conn.execute(select(exists().where(users.c.id == user_id))).scalar())
+
+
+# Planner statistics lag a bulk load until autovacuum gets round to it; until then PostgreSQL may
+# pick a plan for an empty table and the first questions on fresh data run many times slower.
+ANALYZE_AFTER_ROWS = 10_000
+
+
+def refresh_statistics(conn: Connection, inserted: int) -> bool:
+    """``ANALYZE usage_records`` after a large load on PostgreSQL; True when it ran."""
+    if inserted < ANALYZE_AFTER_ROWS or conn.dialect.name != "postgresql":
+        return False
+    conn.execute(text("ANALYZE usage_records"))
+    return True

@@ -17,7 +17,7 @@ from datetime import datetime
 from shared.db import DatabaseUnavailable, backend, transaction
 from shared.errors import ServiceUnavailable
 from shared.logging import get_logger
-from shared.usage.store import BatchBuilder, PreparedBatch, write_batch
+from shared.usage.store import BatchBuilder, PreparedBatch, refresh_statistics, write_batch
 
 log = get_logger("usage.writer")
 
@@ -107,6 +107,12 @@ class BatchWriter:
             self._queue.put(None)
             self._thread.join()
         self._raise_failure()
+        try:
+            with transaction() as conn:
+                refresh_statistics(conn, self.inserted)
+        except DatabaseUnavailable as exc:  # the rows are stored; fresher statistics only speed reads
+            log.warning("statistics not refreshed after import", extra={"fields": {
+                "user_id": self.user_id, "reason": exc.reason}})
 
     def abandon(self) -> None:
         """Stop without writing what is still queued (the import failed for another reason)."""

@@ -1,4 +1,4 @@
-"""A server that stops answering in the middle of a query is an outage (503), not a crash (500)."""
+"""Slow queries and a server that goes silent mid-query answer 503, never 500."""
 import time
 
 import pytest
@@ -8,15 +8,38 @@ from shared.db import DatabaseUnavailable, transaction
 
 
 @pytest.mark.postgres
-def test_socket_timeout_mid_query_is_database_unavailable(pg_db, monkeypatch):
-    monkeypatch.setenv("DB_CONNECT_TIMEOUT_S", "1")
-    monkeypatch.setenv("DB_BACKOFF_MAX_S", "0.3")
+def test_a_query_past_the_statement_timeout_is_busy_not_down(pg_db, monkeypatch):
+    monkeypatch.setenv("DB_QUERY_TIMEOUT_S", "0.5")
     with pytest.raises(DatabaseUnavailable) as caught:
         with transaction() as conn:
             conn.execute(text("SELECT pg_sleep(2)"))
-    assert caught.value.reason == "TimeoutError: no answer from the database server within 1.0 s"
     assert caught.value.status == 503
-
-    time.sleep(0.35)  # past the backoff: the next transaction gets a healthy connection
+    assert "canceling statement due to statement timeout" in caught.value.reason
+    # The server answered: no backoff, the very next transaction works.
     with transaction() as conn:
         assert conn.execute(text("SELECT 1")).scalar_one() == 1
+
+
+@pytest.mark.postgres
+def test_a_server_silent_mid_query_is_down_until_the_backoff_passes(pg_db, monkeypatch):
+    monkeypatch.setenv("DB_QUERY_TIMEOUT_S", "0.5")
+    monkeypatch.setenv("DB_BACKOFF_MAX_S", "0.3")
+    with pytest.raises(DatabaseUnavailable) as caught:
+        with transaction() as conn:
+            # Lift the server's own limit so only the socket's (0.5 + 2 s) can end the wait.
+            conn.execute(text("SET LOCAL statement_timeout = 0"))
+            conn.execute(text("SELECT pg_sleep(4)"))
+    assert caught.value.reason == "TimeoutError: no answer from the database server within 2.5 s"
+    with pytest.raises(DatabaseUnavailable):  # inside the backoff: refused without trying
+        with transaction() as conn:
+            conn.execute(text("SELECT 1"))
+    time.sleep(0.35)
+    with transaction() as conn:
+        assert conn.execute(text("SELECT 1")).scalar_one() == 1
+
+
+@pytest.mark.postgres
+def test_connect_timeout_does_not_cut_long_queries(pg_db, monkeypatch):
+    monkeypatch.setenv("DB_CONNECT_TIMEOUT_S", "0.5")
+    with transaction() as conn:
+        assert conn.execute(text("SELECT pg_sleep(1.2), 7")).one()[1] == 7
