@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run run-parity e2e test chromium install migrate bench clean deploy-plan deploy-status
+.PHONY: run run-parity e2e test chromium install migrate bench-auth bench-import bench-agents bench-chat clean deploy-plan deploy-status
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,18 @@ chromium:
 	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
 	  else echo "chromium is missing: install Debian's chromium package for the browser tests"; fi; }
 
-bench: $(STAMP)
-	$(BIN)/python -m bench
+# Each benchmark prints its ratio against a baseline measured in the same run.
+bench-auth: $(STAMP)
+	$(BIN)/python -m bench.auth_bench
+
+bench-import: $(STAMP)
+	$(BIN)/python -m bench.import_bench --rows $(or $(ROWS),1000000)
+
+bench-agents: $(STAMP)
+	$(BIN)/python -m bench.agents_bench --rows $(or $(ROWS),1000000)
+
+bench-chat: $(STAMP)
+	$(BIN)/python -m bench.chat_bench
 
 # make deploy-plan PROJECT=my-project REGION=europe-west1 [TAG=abc123]
 deploy-plan: $(STAMP)
