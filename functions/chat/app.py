@@ -26,6 +26,7 @@ from functions.chat.service import ChatService
 from functions.chat.settings import ChatSettings
 from functions.chat.socket_auth import authenticate_socket
 from functions.chat.threads_api import blueprint as threads_blueprint
+from functions.chat.web import blueprint as web_blueprint
 from shared import errors
 from shared.auth import secret_check
 from shared.health import database_check, health_body
@@ -164,6 +165,7 @@ def create_app(pipeline: Pipeline | str | None = None, settings: ChatSettings | 
 
     app.wsgi_app = _EndWerkzeugSockets(app.wsgi_app)
     app.register_blueprint(threads_blueprint)
+    app.register_blueprint(web_blueprint)
     for prefix in ("", "/api/chat"):
         app.add_url_rule(f"{prefix}/health", f"health:{prefix}", lambda: _health(service, ready=False))
         app.add_url_rule(f"{prefix}/health/ready", f"ready:{prefix}", lambda: _health(service, ready=True))
