@@ -1,25 +1,55 @@
-// A small, safe markdown renderer: text is escaped first, then a known subset
-// (headings, lists, tables, bold, italics, code) is turned into markup.
+// A small, safe markdown renderer for the answers: all text is escaped first,
+// then a known subset becomes markup: headings, paragraphs, bold, italics,
+// inline and fenced code, (nested) lists and pipe tables. No links, images or
+// raw HTML, so an answer can never inject markup into the page.
 const escapeHtml = (text) => text.replace(/[&<>"']/g, (c) => (
   { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+
+const LIST_ITEM = /^(\s*)([-*]|\d+\.)\s+(.*)$/;
+const TABLE_ROW = /^\s*\|.*\|\s*$/;
+const TABLE_RULE = /^\s*\|?\s*:?-{3,}/;
+const BLOCK_START = /^(#{1,6}\s|```|\s*([-*]|\d+\.)\s|\s*\|)/;
 
 function inline(text) {
   return escapeHtml(text)
     .replace(/`([^`]+)`/g, "<code>$1</code>")
     .replace(/\*\*([^*]+)\*\*/g, "<strong>$1</strong>")
-    .replace(/(^|[^*])\*([^*\s][^*]*)\*/g, "$1<em>$2</em>");
+    .replace(/(^|[^*\w])\*([^*\s][^*]*)\*(?!\w)/g, "$1<em>$2</em>");
 }
 
 function table(rows) {
   const cells = (row) => row.trim().replace(/^\||\|$/g, "").split("|").map((c) => c.trim());
   const [head, , ...body] = rows;
-  const th = cells(head).map((c) => `<th>${inline(c)}</th>`).join("");
+  const th = cells(head).map((c) => `<th scope="col">${inline(c)}</th>`).join("");
   const trs = body.map((r) => `<tr>${cells(r).map((c) => `<td>${inline(c)}</td>`).join("")}</tr>`).join("");
-  return `<table><thead><tr>${th}</tr></thead><tbody>${trs}</tbody></table>`;
+  return `<div class="table-wrap"><table><thead><tr>${th}</tr></thead><tbody>${trs}</tbody></table></div>`;
+}
+
+// A list starting at lines[start] whose items are indented by `indent`; deeper items nest in the last one.
+function list(lines, start, indent) {
+  const ordered = /^\d/.test(lines[start].trim());
+  const items = [];
+  let i = start;
+  while (i < lines.length) {
+    const match = lines[i].match(LIST_ITEM);
+    if (!match || match[1].length < indent) break;
+    if (match[1].length > indent && items.length) {
+      const [nested, next] = list(lines, i, match[1].length);
+      items[items.length - 1] += nested;
+      i = next;
+    } else {
+      items.push(inline(match[3]));
+      i += 1;
+    }
+  }
+  const tag = ordered ? "ol" : "ul";
+  return [`<${tag}>${items.map((item) => `<li>${item}</li>`).join("")}</${tag}>`, i];
 }
 
 export function renderMarkdown(source) {
-  const lines = String(source || "").split("\n");
+  const lines = String(source || "").replace(/\r\n?/g, "\n").split("\n");
+  // The answer's top heading level becomes h3: the page itself already uses h1 and h2.
+  const top = Math.min(6, ...lines.filter((l) => /^#{1,6}\s/.test(l)).map((l) => l.match(/^#+/)[0].length));
   const out = [];
   let i = 0;
   while (i < lines.length) {
@@ -29,30 +59,25 @@ export function renderMarkdown(source) {
       for (i += 1; i < lines.length && !/^```/.test(lines[i]); i += 1) code.push(lines[i]);
       out.push(`<pre><code>${escapeHtml(code.join("\n"))}</code></pre>`);
       i += 1;
-    } else if (/^\s*\|.*\|\s*$/.test(line) && /^\s*\|?\s*:?-{3,}/.test(lines[i + 1] || "")) {
+    } else if (TABLE_ROW.test(line) && TABLE_RULE.test(lines[i + 1] || "")) {
       const rows = [];
-      while (i < lines.length && /^\s*\|.*\|\s*$/.test(lines[i])) { rows.push(lines[i]); i += 1; }
+      while (i < lines.length && TABLE_ROW.test(lines[i])) { rows.push(lines[i]); i += 1; }
       out.push(table(rows));
-    } else if (/^#{1,4}\s/.test(line)) {
-      const level = Math.min(line.match(/^#+/)[0].length + 2, 6);
+    } else if (/^#{1,6}\s/.test(line)) {
+      const level = Math.min(line.match(/^#+/)[0].length - top + 3, 6);
       out.push(`<h${level}>${inline(line.replace(/^#+\s*/, ""))}</h${level}>`);
       i += 1;
-    } else if (/^\s*([-*]|\d+\.)\s+/.test(line)) {
-      const ordered = /^\s*\d+\./.test(line);
-      const items = [];
-      while (i < lines.length && /^\s*([-*]|\d+\.)\s+/.test(lines[i])) {
-        items.push(`<li>${inline(lines[i].replace(/^\s*([-*]|\d+\.)\s+/, ""))}</li>`);
-        i += 1;
-      }
-      out.push(ordered ? `<ol>${items.join("")}</ol>` : `<ul>${items.join("")}</ul>`);
+    } else if (LIST_ITEM.test(line)) {
+      const [html, next] = list(lines, i, line.match(LIST_ITEM)[1].length);
+      out.push(html);
+      i = next;
     } else if (line.trim() === "") {
       i += 1;
     } else {
-      const para = [];
-      while (i < lines.length && lines[i].trim() !== "" && !/^(#|```|\s*[-*]\s|\s*\d+\.\s|\s*\|)/.test(lines[i])) {
-        para.push(lines[i]); i += 1;
+      const para = [line];
+      for (i += 1; i < lines.length && lines[i].trim() !== "" && !BLOCK_START.test(lines[i]); i += 1) {
+        para.push(lines[i]);
       }
-      if (para.length === 0) { para.push(line); i += 1; }
       out.push(`<p>${inline(para.join(" "))}</p>`);
     }
   }
