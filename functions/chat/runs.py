@@ -179,14 +179,23 @@ class RunManager:
         threading.Thread(target=self._execute, args=(run,), name=f"run-{run.run_id[:8]}", daemon=True).start()
 
     def _execute(self, run: LiveRun) -> None:
-        while not self._slots.acquire(timeout=0.05):
-            if run.cancel.is_set():
-                self._finish(run, run.stop_reason or "cancelled")
-                return
+        if not self._take_slot(run):
+            self._finish(run, run.stop_reason or "cancelled")  # stopped before it could start
+            return
         try:
             self._run_pipeline(run)
         finally:
             self._slots.release()
+
+    def _take_slot(self, run: LiveRun) -> bool:
+        """Wait for a free pipeline slot; False, holding none, if the run is stopped first."""
+        while not self._slots.acquire(timeout=0.05):
+            if run.cancel.is_set():
+                return False
+        if run.cancel.is_set():
+            self._slots.release()
+            return False
+        return True
 
     def _run_pipeline(self, run: LiveRun) -> None:
         run.status = "running"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import pytest
@@ -232,3 +233,34 @@ def test_runs_beyond_the_process_limit_wait_for_a_slot_and_can_be_stopped(sqlite
     assert stopped[0]["payload"]["status"] == "cancelled"
     assert answered[-1]["payload"]["answer"] == "Answer to: second"
     assert pipeline.started == ["first", "second"]
+
+
+def test_concurrent_users_each_get_only_their_own_events(database, start_chat, new_user):
+    server = start_chat(max_active_runs=8)
+    people = [new_user() for _ in range(12)]
+    results: dict[str, tuple[dict, list[dict]]] = {}
+    failures: list[BaseException] = []
+
+    def converse(user) -> None:
+        try:
+            with connect_user(server, user) as ws:
+                ack = ask(ws, f"question of {user.id}")
+                frames = run_frames(ws, ack["run_id"], timeout=20)
+                send(ws, {"type": "ping"})
+                extra = receive(ws)
+            results[user.id] = (ack, frames + [extra])
+        except BaseException as exc:  # reported below with the user it happened to
+            failures.append(exc)
+
+    threads = [threading.Thread(target=converse, args=(user,)) for user in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert failures == []
+    assert set(results) == {user.id for user in people}
+    for user_id, (ack, frames) in results.items():
+        *events, pong = frames
+        assert pong["type"] == "pong"  # nothing else arrived in between
+        assert {(e["run_id"], e["thread_id"]) for e in events} == {(ack["run_id"], ack["thread_id"])}
+        assert events[-1]["payload"]["answer"] == f"Answer to: question of {user_id}"
