@@ -7,8 +7,11 @@ In one run:
    ``functions/chat/DEPLOY.md``), each sending ``--pings`` (20) pings one after
    another, against a bare asyncio ``websockets`` server on this machine that
    answers the same JSON ping with the same JSON pong, in ``--rounds`` (3)
-   alternating rounds (the machine may be shared: each server's median round
-   counts). Reported: message rate (pongs/s), round trip p50/p99 and errors;
+   alternating rounds. On a shared machine a busy moment can halve a round's
+   rate, so each server's least disturbed (fastest) round counts, as ``timeit``
+   takes the minimum; every round is printed, and errors count from all of them.
+   Server CPU time per ping, which other load hardly disturbs, is reported as a
+   ratio too. Reported: message rate (pongs/s), round trip p50/p99 and errors;
    targets: rate at least 0.8x the bare server, p99 at most 250 ms, no errors.
    Clients offer permessage-deflate as browsers do (``--client-compression
    none``: they do not); the bare server accepts it, the chat declines it by
@@ -228,9 +231,9 @@ async def ping_load(url: str, tokens: list[str | None], pings: int, expect_welco
             "errors": len(errors), "first_errors": errors[:5]}
 
 
-def _median_round(rounds: list[dict]) -> dict:
-    """The round with the median rate, with every round's rate and the errors of all rounds."""
-    chosen = sorted(rounds, key=lambda r: r["rate_per_s"])[len(rounds) // 2]
+def _best_round(rounds: list[dict]) -> dict:
+    """The least disturbed round (highest rate), with every round's rate and the errors of all rounds."""
+    chosen = max(rounds, key=lambda r: r["rate_per_s"])
     return {**chosen, "rounds_rate_per_s": [r["rate_per_s"] for r in rounds],
             "errors": sum(r["errors"] for r in rounds),
             "first_errors": [e for r in rounds for e in r["first_errors"]][:5]}
@@ -250,16 +253,19 @@ def socket_part(args, env: dict[str, str]) -> dict:
                                                      compression)))
             bare_rounds.append(asyncio.run(ping_load(f"ws://127.0.0.1:{echo_port}", [None] * args.sockets,
                                                      args.pings, False, compression)))
-    chat, bare = _median_round(chat_rounds), _median_round(bare_rounds)
+    chat, bare = _best_round(chat_rounds), _best_round(bare_rounds)
     for name, figures in (("chat (gunicorn gevent)", chat), ("bare asyncio websockets", bare)):
         print(f"  {name}: {figures['rate_per_s']} msg/s (rounds {figures['rounds_rate_per_s']}), "
               f"p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms, errors {figures['errors']}, "
               f"CPU per ping: server {figures['server_cpu_us_per_ping']} us, "
               f"client {figures['client_cpu_us_per_ping']} us", flush=True)
     ratio = round(chat["rate_per_s"] / bare["rate_per_s"], 3) if bare["rate_per_s"] else 0.0
-    verdict = {"rate_ratio": ratio, "rate_ok": ratio >= RATE_TARGET, "p99_ok": chat["p99_ms"] <= P99_TARGET_MS,
+    cpu_ratio = round(bare["server_cpu_us_per_ping"] / chat["server_cpu_us_per_ping"], 3)
+    verdict = {"rate_ratio": ratio, "server_cpu_ratio": cpu_ratio, "rate_ok": ratio >= RATE_TARGET,
+               "p99_ok": chat["p99_ms"] <= P99_TARGET_MS,
                "errors_ok": chat["errors"] == 0}
-    print(f"  ratio {ratio} (target >= {RATE_TARGET}): {'PASS' if verdict['rate_ok'] else 'FAIL'}; "
+    print(f"  rate ratio {ratio} (target >= {RATE_TARGET}): {'PASS' if verdict['rate_ok'] else 'FAIL'}; "
+          f"server CPU per ping, bare/chat: {cpu_ratio}; "
           f"p99 {'PASS' if verdict['p99_ok'] else 'FAIL'} (<= {P99_TARGET_MS} ms); "
           f"errors {'PASS' if verdict['errors_ok'] else 'FAIL'}", flush=True)
     return {"chat": chat, "bare": bare, **verdict}
@@ -273,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--client-compression", choices=["deflate", "none"], default="deflate")
     parser.add_argument("--questions", type=int, default=100)
     parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--query-timeout-s", type=float, default=120)
     parser.add_argument("--skip-questions", action="store_true")
     parser.add_argument("--pg-url", default=None)
     parser.add_argument("--json", dest="json_path", default=None)

@@ -7,7 +7,8 @@ process (the production command, the real supervisor pipeline) then serves
 ``--questions`` sockets of that account which all ask at once, one question
 each (five kinds of question in turn), in a new thread. Reported: p50/p95 time
 from sending to the first agent event and to the closing answer, how the runs
-ended, and the load time of the records.
+ended, and the load time of the records. ``--query-timeout-s`` (120) is the
+chat's database socket timeout for this part.
 """
 from __future__ import annotations
 
@@ -78,7 +79,10 @@ def question_part(args, env: dict[str, str], chat_server) -> dict:
     pg_url = (args.pg_url or os.environ.get("TOKENWISE_BENCH_PG_URL") or os.environ.get("TOKENWISE_TEST_PG_URL")
               or DEFAULT_PG)
     schema = f"bench_chat_{uuid.uuid4().hex[:10]}"
-    pg_env = {**env, "DATABASE_URL": pg_url, "TOKENWISE_DB_SCHEMA": schema}
+    # DB_CONNECT_TIMEOUT_S is also pg8000's socket timeout: the agents' queries over this many records
+    # can take longer than its 5 s default on a busy machine, and would then count as an outage.
+    pg_env = {**env, "DATABASE_URL": pg_url, "TOKENWISE_DB_SCHEMA": schema,
+              "DB_CONNECT_TIMEOUT_S": str(args.query_timeout_s)}
     os.environ.update(pg_env)
     reset_engine()
     print(f"questions: {args.questions} sockets, one question each, over {args.records:,} demo records", flush=True)
