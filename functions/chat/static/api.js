@@ -12,6 +12,8 @@
 const REFRESH_KEY = "tokenwise.refresh";
 const USER_KEY = "tokenwise.user";
 const EXPIRED_MESSAGE = "Your session has expired. Please log in again.";
+const ENDED_MESSAGE = "Your session was ended (logged out elsewhere or revoked). Please log in again.";
+const ENDED_CODES = new Set(["session_revoked", "refresh_token_reused", "session_not_found", "user_not_found"]);
 
 let accessToken = null;
 let accessExpiresAt = 0; // ms since the epoch, with a margin, after which the page refreshes first
@@ -96,7 +98,7 @@ export function refreshSession() {
       } catch (err) {
         if (err.status === 401) { // refused for good; a 503 or a lost network keeps the session for later
           clearSession();
-          onExpired(EXPIRED_MESSAGE);
+          onExpired(ENDED_CODES.has(err.code) ? ENDED_MESSAGE : EXPIRED_MESSAGE);
         }
         throw err;
       }

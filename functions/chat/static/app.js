@@ -13,6 +13,7 @@ function show(view) {
   $("auth-view").hidden = view !== "auth";
   $("app-view").hidden = view !== "app";
   $("account").hidden = view !== "app";
+  $("skip").hidden = view !== "app";
 }
 
 function banner(text) {
@@ -153,6 +154,10 @@ function wire() {
     $("composer-input").focus();
   });
   $("logout").addEventListener("click", logOut);
+  $("skip").addEventListener("click", (event) => { // focus without replacing #thread= in the address
+    event.preventDefault();
+    $("composer-input").focus();
+  });
   $("notice-dismiss").addEventListener("click", () => { notice(""); $("composer-input").focus(); });
   setUpImport();
 }

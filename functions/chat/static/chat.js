@@ -34,6 +34,9 @@ export class Chat {
 
   start() { return this.socket.connect(); }
 
+  // A failed call; a 401 means the session is over, which the page already shows.
+  report(err) { if (err.status !== 401) this.onError(err.message); }
+
   close() { this.socket.close(); }
 
   // ---- threads ----------------------------------------------------------------------------------
@@ -47,7 +50,7 @@ export class Chat {
       button.title = `Last active ${new Date(thread.updated_at).toLocaleString()}`;
       button.dataset.threadId = thread.id;
       if (thread.id === this.threadId) button.setAttribute("aria-current", "true");
-      button.addEventListener("click", () => this.openThread(thread.id).catch((err) => this.onError(err.message)));
+      button.addEventListener("click", () => this.openThread(thread.id).catch((err) => this.report(err)));
       item.append(button);
       return item;
     }));
@@ -63,7 +66,7 @@ export class Chat {
     this.setThread(null);
     clearMessages();
     this.refreshControls();
-    this.loadThreads().catch((err) => this.onError(err.message));
+    this.loadThreads().catch((err) => this.report(err));
   }
 
   async openThread(threadId) {
@@ -147,7 +150,7 @@ export class Chat {
     view.setStatus(frame.queued ? `Queued behind ${frame.position} earlier question(s)…` : "Working…");
     if (isNew && view.item.isConnected && !this.threadId) this.setThread(frame.thread_id);
     this.refreshControls();
-    if (isNew) this.loadThreads().catch((err) => this.onError(err.message));
+    if (isNew) this.loadThreads().catch((err) => this.report(err));
   }
 
   event(frame) {
