@@ -10,6 +10,7 @@ ERRORS = {
     400: ("BadRequest", "Malformed request: invalid_json, bad_request."),
     401: ("Unauthorized", "Missing or invalid credentials: unauthorized, invalid_credentials, token_expired, "
                           "invalid_token, session_revoked, refresh_token_reused, missing_token, invalid_ticket."),
+    403: ("Forbidden", "Not allowed on this deployment: demo_disabled."),
     404: ("NotFound", "No such resource for this user (another user's resource is answered the same): not_found."),
     405: ("MethodNotAllowed", "The path exists with other methods: method_not_allowed."),
     409: ("Conflict", "The resource exists: email_taken."),
@@ -74,6 +75,9 @@ OPERATIONS: tuple[Operation, ...] = (
               "UsageSummary", errors=(401, 422, 503),
               parameters=(query("start", {"type": "string"}, "ISO 8601 date or datetime (UTC), inclusive."),
                           query("end", {"type": "string"}, "ISO 8601 date or datetime (UTC), exclusive."))),
+    Operation("usage", "/api/usage/demo", "post", "Load the demo records for the caller, answered like an import; "
+              "idempotent. Refused (403 demo_disabled) in production unless TOKENWISE_ALLOW_DEMO=1.", 200,
+              "UsageDemoResult", {JSON: "UsageDemoRequest"}, (400, 401, 403, 413, 415, 422, 503)),
     Operation("usage", "/api/usage", "delete", "Delete every usage record of the caller.", 200, "UsageDeleted",
               errors=(401, 503)),
     *(Operation(f"agents_{name}", f"/api/agents/{name}", "post", summary, 200, "AgentResponse",
@@ -95,6 +99,9 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("chat", "/api/ws/ticket", "post", "A one-time ticket for opening the WebSocket from a browser.", 200,
               "WsTicket", errors=(401, 503)),
     Operation("chat", "/", "get", "The web chat page.", 200, ok_media="text/html", authenticated=False),
+    Operation("chat", "/static/{name}", "get", "The web page's scripts, styles and icon.", 200, errors=(404,),
+              authenticated=False, parameters=(path_param("name"),),
+              ok_media="text/javascript text/css image/svg+xml text/html"),
 )
 
 
@@ -109,8 +116,8 @@ def _ok(op: Operation) -> dict:
                                "connection_established."}
     if op.ok == 204:
         return {"description": "Done; no body."}
-    if op.ok_media == "text/html":
-        return {"description": "The page.", "content": {"text/html": {"schema": STRING}}}
+    if op.ok_media != JSON:  # one or more media types, space-separated
+        return {"description": op.summary, "content": {media: {"schema": STRING} for media in op.ok_media.split()}}
     return {"description": op.summary, "content": {JSON: {"schema": ref(op.ok_schema)}, **op.extra_ok}}
 
 

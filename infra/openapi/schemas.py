@@ -70,6 +70,13 @@ SCHEMAS: dict[str, dict] = {
         "rows": INTEGER, "cost_sources": {"type": "object", "additionalProperties": INTEGER},
         "unpriced_models": {"type": "object", "additionalProperties": INTEGER},
     }, ("imported", "duplicates", "rejected", "errors"), extra=True),
+    "UsageDemoRequest": obj({"rows": {**INTEGER, "minimum": 1, "maximum": 200000, "default": 20000}}),
+    "UsageDemoResult": obj({
+        "imported": INTEGER, "duplicates": INTEGER, "rejected": INTEGER, "errors": array(ANY_OBJECT, maxItems=0),
+        "errors_truncated": BOOLEAN, "format": {"type": "string", "enum": ["demo"]}, "rows": INTEGER,
+        "cost_sources": {"type": "object", "additionalProperties": INTEGER},
+        "unpriced_models": {"type": "object", "additionalProperties": INTEGER}, "seed": INTEGER, "days": INTEGER,
+    }, ("imported", "duplicates", "rejected", "errors", "rows")),
     "UsageSummary": obj({
         "range": obj({"start": {**DATETIME, "nullable": True}, "end": {**DATETIME, "nullable": True}}),
         "totals": ANY_OBJECT, "by_model": array(_row("model", "provider")), "by_provider": array(_row("provider")),
