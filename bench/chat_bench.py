@@ -16,7 +16,9 @@ In one run:
    Clients offer permessage-deflate as browsers do (``--client-compression
    none``: they do not); the bare server accepts it, the chat declines it by
    default (``CHAT_WS_COMPRESSION``). Server CPU per ping and memory with every
-   socket open are reported too;
+   socket open are reported too. ``--worker gthread`` runs the chat under
+   gunicorn's threaded worker instead (a thread per socket), for the comparison
+   that chose gevent;
 2. questions (``bench.chat_questions``): ``--questions`` (100) sockets of the demo
    account each ask one question over ``--records`` (100,000) demo records in
    PostgreSQL; p50/p95 time to the first agent event and to the final answer.
@@ -114,11 +116,13 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> 
 
 
 @contextmanager
-def chat_server(env: dict[str, str]):
-    """The chat under the production command on a free port; yields the port."""
+def chat_server(env: dict[str, str], worker: str = "gevent", sockets: int = 1000):
+    """The chat under the production command on a free port (``worker="gthread"``: a thread per socket)."""
     port = free_port()
     log = tempfile.NamedTemporaryFile("w+", prefix="chat-bench-", suffix=".log", delete=False)
-    process = subprocess.Popen([*PRODUCTION_COMMAND, "-b", f"127.0.0.1:{port}", APP], cwd=ROOT,
+    command = PRODUCTION_COMMAND if worker == "gevent" else [
+        *PRODUCTION_COMMAND, "-k", "gthread", "--threads", str(sockets + 50)]
+    process = subprocess.Popen([*command, "-b", f"127.0.0.1:{port}", APP], cwd=ROOT,
                                env={**os.environ, **env, "PYTHONPATH": str(ROOT)}, stdout=log,
                                stderr=subprocess.STDOUT)
     try:
@@ -246,14 +250,14 @@ def socket_part(args, env: dict[str, str]) -> dict:
     print(f"sockets: {args.sockets} sockets x {args.pings} pings, {args.rounds} alternating rounds, "
           f"clients offer compression: {args.client_compression}", flush=True)
     chat_rounds, bare_rounds = [], []
-    with chat_server(env) as chat_port, echo_server() as echo_port:
+    with chat_server(env, args.worker, args.sockets) as chat_port, echo_server() as echo_port:
         for _ in range(args.rounds):  # alternating, so that a busy moment of the machine hits both alike
             chat_rounds.append(asyncio.run(ping_load(f"ws://127.0.0.1:{chat_port}/ws", tokens, args.pings, True,
                                                      compression)))
             bare_rounds.append(asyncio.run(ping_load(f"ws://127.0.0.1:{echo_port}", [None] * args.sockets,
                                                      args.pings, False, compression)))
     chat, bare = _best_round(chat_rounds), _best_round(bare_rounds)
-    for name, figures in (("chat (gunicorn gevent)", chat), ("bare asyncio websockets", bare)):
+    for name, figures in ((f"chat (gunicorn {args.worker})", chat), ("bare asyncio websockets", bare)):
         print(f"  {name}: {figures['rate_per_s']} msg/s (rounds {figures['rounds_rate_per_s']}), "
               f"p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms, errors {figures['errors']}, "
               f"CPU per ping: server {figures['server_cpu_us_per_ping']} us, "
@@ -276,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pings", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--client-compression", choices=["deflate", "none"], default="deflate")
+    parser.add_argument("--worker", choices=["gevent", "gthread"], default="gevent")
     parser.add_argument("--questions", type=int, default=100)
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--query-timeout-s", type=float, default=120)
