@@ -6,6 +6,7 @@
 - ``web_stack``: ``python -m infra.run_local`` on a free port with a temp data dir (SQLite), started the
   way the e2e suite starts it; each test signs up its own user.
 - ``short_session_stack``: the same with access tokens of 4 s and refresh sessions of 2 s.
+- ``short_token_stack``: the same with access tokens of 3 s (and the usual refresh sessions).
 - ``pg_stack``: the e2e suite's stack on PostgreSQL behind a proxy the test can cut (3,000 demo records).
 - ``open_page``: ``open_page(stack, width=1280, height=900)`` gives a ``WebPage``: a page in a new
   browser context whose socket frames are recorded, whose uncaught errors and CSP violations fail the
@@ -67,6 +68,13 @@ def web_stack(tmp_path_factory, browser) -> StackProcess:
 def short_session_stack(tmp_path_factory, browser) -> StackProcess:
     process = _start_stack(tmp_path_factory.mktemp("web-short-session"), ACCESS_TOKEN_TTL_S="4",
                            REFRESH_TOKEN_TTL_S="2")
+    yield process
+    assert process.stop() == 0, process.output()
+
+
+@pytest.fixture(scope="module")
+def short_token_stack(tmp_path_factory, browser) -> StackProcess:
+    process = _start_stack(tmp_path_factory.mktemp("web-short-token"), ACCESS_TOKEN_TTL_S="3")
     yield process
     assert process.stop() == 0, process.output()
 

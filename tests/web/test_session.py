@@ -31,6 +31,27 @@ def test_an_expired_session_goes_back_to_log_in_with_a_message(short_session_sta
     web.shot("expired")
 
 
+def test_an_expiring_access_token_is_renewed_without_the_user_noticing(short_token_stack, open_page):
+    # Access tokens last 3 s: the server closes the socket with 4401 when one expires; the page renews the
+    # session with its refresh token and reconnects, and the user stays in the chat.
+    web = open_page(short_token_stack.base_url)
+    web.goto()
+    web.sign_up(unique_email("renew"))
+    first_refresh = web.refresh_token()
+    for _ in range(80):  # two expiries: three sockets in all
+        if len(web.sockets) >= 3:
+            break
+        web.page.wait_for_timeout(250)
+    assert len(web.sockets) >= 3, [log.url for log in web.sockets]
+    expect(web.page.locator("#app-view")).to_be_visible()
+    expect(web.page.locator("#connection")).to_have_text("Connected", timeout=20_000)
+    assert all(log.closed for log in web.sockets[:-1])
+    assert web.refresh_token() not in (None, first_refresh)  # rotated on each renewal
+    web.ask("How much did we spend by model last week?")
+    web.wait_finished(0)
+    expect(web.page.locator("#banner")).to_be_hidden()
+
+
 def test_a_session_revoked_elsewhere_goes_back_to_log_in_on_reload(web_stack, open_page):
     web = open_page(web_stack.base_url)
     web.goto()

@@ -33,7 +33,6 @@ export class ChatSocket {
   get connected() { return Boolean(this.ws && this.ws.readyState === WebSocket.OPEN && this.established); }
 
   async connect() {
-    this.closedByUser = false;
     this.onStatus(this.attempt ? "Reconnecting…" : "Connecting…");
     let ticket;
     try {
@@ -87,7 +86,8 @@ export class ChatSocket {
     if (this.closedByUser) { this.onStatus("Disconnected"); return; }
     if (event.code === 4401) { // the access token behind this socket expired: renew it, then come back
       this.onStatus("Renewing your session…");
-      refreshSession().then(() => this.connect(), (err) => { if (err.status !== 401) this.retry(); });
+      refreshSession().then(() => { if (!this.closedByUser) this.connect(); },
+        (err) => { if (err.status !== 401 && !this.closedByUser) this.retry(); });
       return;
     }
     this.retry();
