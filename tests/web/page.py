@@ -54,10 +54,16 @@ class WebPage:
         ws.on("close", lambda _ws: setattr(log, "closed", True))
 
     def shot(self, step: str, full_page: bool = False) -> Path:
+        """A screenshot artifact; a full-page one lays the pinned sidebar and composer out in the flow."""
         self.steps += 1
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{self.prefix}{self.steps:02d}-{step}.png"
+        pinned = ".sidebar, .composer-bar"
+        if full_page:
+            self.page.eval_on_selector_all(pinned, "els => els.forEach(el => { el.style.position = 'static'; })")
         self.page.screenshot(path=str(path), full_page=full_page)
+        if full_page:
+            self.page.eval_on_selector_all(pinned, "els => els.forEach(el => { el.style.position = ''; })")
         return path
 
     def events(self, run_id: str) -> list[dict]:
