@@ -134,3 +134,28 @@ def test_every_form_control_has_a_label(server):
     assert controls
     for attrs in controls:
         assert attrs["id"] in labelled or attrs.get("aria-label"), attrs
+
+
+def test_the_deploy_folder_carries_the_page(tmp_path):
+    from infra.stage import stage
+    stage(tmp_path / "deploy")
+    staged = tmp_path / "deploy" / "functions" / "chat" / "static"
+    assert sorted(p.name for p in staged.iterdir()) == sorted(p.name for p in STATIC_DIR.iterdir() if p.is_file())
+    assert (tmp_path / "deploy" / "functions" / "chat" / "web.py").is_file()
+
+
+@pytest.mark.slow
+def test_the_production_server_serves_the_same_page(sqlite_db):
+    from tests.chat.gunicorn_process import GunicornChat
+    chat = GunicornChat(sqlite_db.env(), "tests.chat.pipelines:quick_pipeline")
+    try:
+        for path, name in (("/", "index.html"), ("/static/app.js", "app.js"), ("/static/app.css", "app.css")):
+            response = requests.get(chat.url + path, timeout=10)
+            assert response.status_code == 200, path
+            assert response.content == (STATIC_DIR / name).read_bytes()
+            assert response.headers["Content-Type"] == EXPECTED_TYPES[f".{name.rsplit('.', 1)[1]}"]
+            assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+            assert response.headers["Cache-Control"] == "no-cache"
+        assert requests.get(chat.url + "/static/nope.js", timeout=10).status_code == 404
+    finally:
+        chat.stop()
