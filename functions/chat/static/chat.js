@@ -171,8 +171,9 @@ export class Chat {
   resumed(frame) {
     this.withRun(frame.run_id, (run) => {
       if (frame.live || run.done) return;
-      run.done = true; // ended without a closing event this page can still get
-      run.view.finish({ status: ENDED.has(frame.status) ? frame.status : "interrupted" });
+      run.done = true; // not streaming here, and its closing event was not among those replayed
+      if (ENDED.has(frame.status) && frame.status !== "completed") run.view.finish({ status: frame.status });
+      else run.view.fail("This answer's steps could not all be loaded here; open the thread again in a moment.");
       this.refreshControls();
     });
   }

@@ -34,6 +34,8 @@ export function describe(frame) {
 const ENDINGS = {
   cancelled: "Stopped. No answer for this question.",
   interrupted: "The server restarted before this answer was finished. Please ask again.",
+  rejected: "The server could not take this question. Please ask again.",
+  failed: "This answer failed.",
 };
 
 export function clearMessages() { list().replaceChildren(); }

@@ -104,7 +104,8 @@ export class ChatSocket {
   send(frame, context) {
     const request = { frame, context };
     if (this.connected) this.write(request);
-    else if (frame.type !== "ping") this.queue.push(request);
+    // Unsent pings are moot, and every unfinished run is resumed on connecting anyway.
+    else if (frame.type !== "ping" && frame.type !== "resume") this.queue.push(request);
   }
 
   // Drops the connection as a network failure would (the page then reconnects and resumes).
