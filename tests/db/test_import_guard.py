@@ -25,7 +25,7 @@ from infra.manifest import ROOT
 from tests.conftest import TEST_SECRET
 from tests.db.conftest import not_migrated
 from tests.db.proxy import SILENT, Proxy, closed_port
-from tests.db.units import function_units, prefix
+from tests.db.units import DB_PROBES, function_units, prefix
 
 pytestmark = pytest.mark.slow
 
@@ -137,7 +137,9 @@ def test_unit_imports_starts_and_reports_why(case, target, silent, tmp_path):
         body = response.json()
         ready = requests.get(f"{info['base']}{prefix(unit)}/health/ready", timeout=30)
 
-    assert health_s < 2.5, "health must answer within the status timeout"
+    # The probe gives up after DB_STATUS_TIMEOUT_S (1.5 s), far below the 30 s connect timeout set here;
+    # the margin covers the first request's lazy imports on a loaded machine.
+    assert health_s < 5.0, "health must answer within the status timeout, not the connect timeout"
     if not unit.needs_database:
         assert "database" not in body.get("reasons", {}), body
         return
@@ -153,7 +155,7 @@ def test_unit_imports_starts_and_reports_why(case, target, silent, tmp_path):
     else:
         assert database["error"].startswith(expected), database["error"]
     assert body["reasons"]["database"] == database["error"]
-    assert ready.status_code == 503
+    assert ready.status_code == (503 if DB_PROBES[unit.name].ready_needs_database else 200)
     assert ready.json()["reasons"]["database"] == database["error"]
     if case.name == "silent-host":
         assert silent.accepted == 1, "health probes the database once"
