@@ -73,7 +73,8 @@ def range_text(time_range: dict | None) -> str:
     if not start or not end:
         return "an unknown range"
     days = (end - start) / timedelta(days=1)
-    length = f"{days:g} day{'s' if days != 1 else ''}" if days >= 1 else f"{days * 24:g} hours"
+    # One decimal is what a reader can use; "28.6949 days" is noise.
+    length = f"{round(days, 1):g} day{'s' if days != 1 else ''}" if days >= 1 else f"{round(days * 24, 1):g} hours"
     return f"{_moment(start)} to {_moment(end)} ({length}, end exclusive)"
 
 

@@ -81,6 +81,8 @@ def test_money_and_percent_formatting():
     assert fmt.confidence(0.7) == "70%"
     assert fmt.confidence("high") == "high"
     assert fmt.range_text(RANGE) == "2026-10-01 to 2026-10-31 (30 days, end exclusive)"
+    partial = {"start": "2026-11-01T00:00:00", "end": "2026-11-29T16:40:43.112652"}
+    assert fmt.range_text(partial) == "2026-11-01 to 2026-11-29 16:40 UTC (28.7 days, end exclusive)"
     assert fmt.range_text({"start": "2026-10-01T06:00:00", "end": "2026-10-01T18:00:00"}) == \
         "2026-10-01 06:00 UTC to 2026-10-01 18:00 UTC (12 hours, end exclusive)"
 
