@@ -14,7 +14,9 @@ the table, as autovacuum would after a load. For the 30 days ending at the data'
 It prints the medians, their ratio (target: agents <= 2x the raw scan) and where the agents'
 time goes (each SQL tool's median duration). Options: ``--rows`` (50000; the issue's figure is
 ``--rows 1000000``), ``--seed`` (7), ``--repeat`` (5), ``--pg-url`` (``TOKENWISE_BENCH_PG_URL``,
-else ``TOKENWISE_TEST_PG_URL``, else the local server), ``--json PATH`` (also write the figures).
+else ``TOKENWISE_TEST_PG_URL``, else the local server), ``--json PATH`` (also write the figures),
+``--keep-schema NAME`` (load into that schema once, keep it, and on later runs migrate it and reuse its
+records instead of loading again).
 """
 from __future__ import annotations
 
@@ -117,30 +119,49 @@ def time_raw_scan(engine, user_id: str, start: datetime, end: datetime) -> float
         return time.perf_counter() - began
 
 
-def run(rows: int, seed: int, repeat: int, pg_url: str) -> dict:
-    schema = f"tw_bench_{uuid.uuid4().hex[:10]}"
-    # pg8000's socket timeout bounds every statement: loading a million rows needs more than the default
-    os.environ.update({"DATABASE_URL": pg_url, "TOKENWISE_DB_SCHEMA": schema, "DB_CONNECT_TIMEOUT_S": "900"})
+def _kept(engine) -> tuple[str, datetime] | None:
+    """The user and range end of a kept schema's earlier load, if it has one."""
+    with engine.connect() as conn:
+        found = conn.execute(text('SELECT user_id, MAX("timestamp") FROM usage_records GROUP BY user_id')).first()
+    if found is None:
+        return None
+    return found[0], found[1].replace(microsecond=0, second=0, minute=0) + timedelta(hours=1)
+
+
+def run(rows: int, seed: int, repeat: int, pg_url: str, keep_schema: str | None = None) -> dict:
+    schema = keep_schema or f"tw_bench_{uuid.uuid4().hex[:10]}"
+    # The driver's socket timeout and the server's statement timeout bound every statement: loading
+    # a million rows needs more than the defaults.
+    os.environ.update({"DATABASE_URL": pg_url, "TOKENWISE_DB_SCHEMA": schema, "DB_CONNECT_TIMEOUT_S": "900",
+                       "DB_QUERY_TIMEOUT_S": "900"})
     from shared.db import get_engine, reset_engine
     from shared.db.migrate import upgrade
     from shared.db.schema import users
 
     reset_engine()
     end = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0, second=0, minute=0)
-    start = end - timedelta(days=DAYS)
     user_id = str(uuid.uuid4())
+    generate_s = load_s = visible_pct = 0.0
     try:
+        if keep_schema:
+            with create_engine(pg_url).begin() as conn:
+                conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
         upgrade()
         engine = get_engine()
-        with engine.begin() as conn:
-            conn.execute(insert(users).values(id=user_id, email=f"bench-{user_id[:8]}@example.com", name="bench",
-                                              password_hash="-", created_at=end, failed_logins=0))
-        with tempfile.TemporaryDirectory(prefix="tw-agents-bench-") as folder:
-            path = Path(folder) / "usage.csv"
-            began = time.perf_counter()
-            write_csv(path, user_id, rows, seed, end)
-            generate_s = time.perf_counter() - began
-            load_s, visible_pct = copy_in(engine, path)
+        kept = _kept(engine) if keep_schema else None
+        if kept is not None:
+            user_id, end = kept
+        else:
+            with engine.begin() as conn:
+                conn.execute(insert(users).values(id=user_id, email=f"bench-{user_id[:8]}@example.com",
+                                                  name="bench", password_hash="-", created_at=end, failed_logins=0))
+            with tempfile.TemporaryDirectory(prefix="tw-agents-bench-") as folder:
+                path = Path(folder) / "usage.csv"
+                began = time.perf_counter()
+                write_csv(path, user_id, rows, seed, end)
+                generate_s = time.perf_counter() - began
+                load_s, visible_pct = copy_in(engine, path)
+        start = end - timedelta(days=DAYS)
         time_agents(user_id, start, end)  # warm-up: caches, plans, catalog
         time_raw_scan(engine, user_id, start, end)
         agents, raw, tool_runs = [], [], []
@@ -151,6 +172,9 @@ def run(rows: int, seed: int, repeat: int, pg_url: str) -> dict:
             raw.append(time_raw_scan(engine, user_id, start, end))
     finally:
         reset_engine()
+        if keep_schema:
+            schema = None
+    if schema:
         cleanup = create_engine(pg_url)
         with cleanup.begin() as conn:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
@@ -181,8 +205,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--pg-url", default=None)
     parser.add_argument("--json", default=None)
+    parser.add_argument("--keep-schema", default=None)
     args = parser.parse_args(argv)
-    figures = run(args.rows, args.seed, args.repeat, _pg_url(args.pg_url))
+    figures = run(args.rows, args.seed, args.repeat, _pg_url(args.pg_url), args.keep_schema)
     print(f"rows in range              {figures['rows']:>12,}  "
           f"({figures['all_visible_pages_pct']:.0f}% of pages all-visible after VACUUM)")
     print(f"data + optimization agents {figures['agents_median_s']:>12.3f} s (median of {figures['repeat']})")

@@ -5,9 +5,10 @@ Three statements, each reading the records in scope once:
 - ``aggregate_usage``: a cube grouped by model, provider, feature, batch flag and UTC hour,
   rolled up in SQL into totals, per model / provider / feature / day / hour, and per
   optimization cell (feature, model, provider, batch).
-- ``replay_repeats``: the prompt hashes that occur more than once in scope, then only their
-  records, ordered by (prompt hash, model, status, time, request id) so that a window function
-  sees each record's previous twin -- the same prompt to the same model -- and how many seconds
+- ``replay_repeats``: the prompt hashes that occur more than once in scope (found from the
+  per-user hash counts the database keeps in ``usage_prompt_hashes``), then only their records,
+  ordered by (prompt hash, model, status, time, request id) so that a window function sees each
+  record's previous twin -- the same prompt to the same model -- and how many seconds
   earlier it came; summed per cell. Restricting the ordered replay to repeated hashes keeps the
   costly window work to the records that can repeat.
 - ``token_distributions``: exact histograms of prompt and completion tokens per feature and of
@@ -225,27 +226,29 @@ WITH scoped AS (
 
 
 def _replay_sql(d: Dialect, scope: Scope) -> str:
-    # ``repeated`` is MATERIALIZED: in a parallel plan each worker would otherwise rebuild it.
+    # Candidates are the hashes the user has more than once at all (``usage_prompt_hashes``, kept by
+    # triggers): a superset of those repeated in scope, found through a small partial index, so only
+    # their records are read. ``twins`` then keeps the hashes that repeat within the scope itself.
+    # ``candidates`` is MATERIALIZED: in a parallel plan each worker would otherwise rebuild it.
     measures = ",\n  ".join(f"{expr} AS {name}" for name, expr in _REPLAY_MEASURES)
     c = d.collate_c()
     return f"""
-WITH repeated AS MATERIALIZED (
-  SELECT prompt_hash FROM usage_records
-  WHERE {scope.where("prompt_hash IS NOT NULL")}
-  GROUP BY prompt_hash HAVING COUNT(*) > 1
+WITH candidates AS MATERIALIZED (
+  SELECT prompt_hash FROM usage_prompt_hashes WHERE user_id = :user_id AND records > 1
 ), ordered AS (
   SELECT model, provider, feature, is_batch, status, request_count, cost_usd, prompt_tokens, cached_tokens,
          cache_write_tokens, "timestamp", prompt_hash, request_id,
+         COUNT(*) OVER (PARTITION BY prompt_hash{c}) AS twins,
          LAG(model) OVER w AS prev_model, LAG(status) OVER w AS prev_status, LAG("timestamp") OVER w AS prev_time
   FROM usage_records
-  WHERE {scope.where("prompt_hash IN (SELECT prompt_hash FROM repeated)")}
+  WHERE {scope.where("prompt_hash IN (SELECT prompt_hash FROM candidates)")}
   WINDOW w AS (PARTITION BY prompt_hash{c} ORDER BY model{c}, status{c}, "timestamp", request_id{c})
 ), flagged AS (
   SELECT feature, model, provider, {d.as_int('is_batch')} AS batch, cost_usd, cached_tokens, cache_write_tokens,
          request_id, {_CACHEABLE} AS cacheable,
          CASE WHEN status = 'success' AND prev_status = 'success' AND prev_model = model AND request_count = 1
               THEN {d.epoch_seconds('"timestamp"')} - {d.epoch_seconds('prev_time')} END AS gap_s
-  FROM ordered {d.fence()}
+  FROM ordered WHERE twins > 1 {d.fence()}
 )
 SELECT feature, model, provider, batch,
   {measures}

@@ -141,3 +141,18 @@ ws_tickets = Table(
     Column("used_at", DateTime, nullable=True),
     Index("ix_ws_tickets_expires", "expires_at"),
 )
+
+
+# --- How many records each user has per prompt hash: kept exact by triggers on usage_records
+# (migration 0004), so the repeated-prompt analysis reads only the hashes that repeat. ---
+from sqlalchemy import PrimaryKeyConstraint, text  # noqa: E402  (only this table uses them)
+
+usage_prompt_hashes = Table(
+    "usage_prompt_hashes", metadata,
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("prompt_hash", String(128), nullable=False),
+    Column("records", Integer, nullable=False),
+    PrimaryKeyConstraint("user_id", "prompt_hash", name="pk_usage_prompt_hashes"),
+    Index("ix_usage_prompt_hashes_repeated", "user_id", "prompt_hash",
+          postgresql_where=text("records > 1"), sqlite_where=text("records > 1")),
+)

@@ -18,7 +18,7 @@ re-imports idempotent. ``insert_records`` does both in one call.
   ``InterfaceError`` so that ``shared.db.transaction`` reports the database
   as unavailable.
 - SQLite: ``INSERT OR IGNORE`` through ``executemany``; new rows are counted
-  with the connection's ``total_changes``.
+  with the cursor's ``rowcount``.
 """
 from __future__ import annotations
 
@@ -148,10 +148,10 @@ def write_batch(conn: Connection, batch: PreparedBatch, optimistic: bool = True)
     if batch.size == 0:
         return 0, False
     if conn.dialect.name != "postgresql":
-        raw = conn.connection.dbapi_connection
-        before = raw.total_changes
-        raw.executemany(_SQLITE_INSERT, batch.payload)
-        return raw.total_changes - before, False
+        # The cursor's rowcount sums each insert's own changes: an ignored duplicate adds 0, and rows
+        # written by triggers (the prompt-hash counts) are not included, unlike ``total_changes``.
+        cursor = conn.connection.dbapi_connection.executemany(_SQLITE_INSERT, batch.payload)
+        return cursor.rowcount, False
     driver = _Driver(conn)
     try:
         conflicted = False
