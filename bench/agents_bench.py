@@ -11,8 +11,9 @@ the table, as autovacuum would after a load. For the 30 days ending at the data'
 - raw scan: ``SELECT model, count(*), sum(cost_usd) FROM usage_records WHERE user_id = :u AND
   timestamp in range GROUP BY model`` over the same rows, through the same engine.
 
-It prints the medians, their ratio (target: agents <= 2x the raw scan) and where the agents'
-time goes (each SQL tool's median duration). Options: ``--rows`` (50000; the issue's figure is
+It prints the medians, their ratio (target: agents <= 2x the raw scan) and each tool's median
+duration. On PostgreSQL the three SQL statements run at the same time (``AGENTS_SQL_CONCURRENCY``),
+so ``aggregate_usage`` then carries most of the wait and the later tools only what was left. Options: ``--rows`` (50000; the issue's figure is
 ``--rows 1000000``), ``--seed`` (7), ``--repeat`` (5), ``--pg-url`` (``TOKENWISE_BENCH_PG_URL``,
 else ``TOKENWISE_TEST_PG_URL``, else the local server), ``--json PATH`` (also write the figures),
 ``--keep-schema NAME`` (load into that schema once, keep it, and on later runs migrate it and reuse its

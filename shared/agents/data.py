@@ -3,7 +3,8 @@
 ``analyze(user_id, start, end, *, emitter, models=None, features=None) -> DataResult``. Options:
 ``models`` / ``features`` restrict the analysis to those exact names. Datetimes are UTC (naive
 values are read as UTC). Three SQL statements (``shared.agents.usage_profile``) produce every figure;
-this module only shapes them. It raises ``DatabaseUnavailable`` when the database is down and
+this module only shapes them. On PostgreSQL they run at the same time on separate pooled
+connections (``AGENTS_SQL_CONCURRENCY``, see ``shared.agents.statements``). It raises ``DatabaseUnavailable`` when the database is down and
 ``ValidationFailed`` for an empty range.
 
 Result conventions: USD amounts are rounded to 1e-9 and shares/rates to 1e-6, so that the order
@@ -22,10 +23,11 @@ from typing import Any
 from shared.agents.events import Emitter
 from shared.agents.protocol import AgentRun
 from shared.agents.sql import Scope
+from shared.agents.statements import fetch_concurrently
 from shared.agents.usage_profile import (
-    Measures, Percentiles, UsageProfile, aggregate_usage, replay_repeats, token_distributions,
+    Measures, Percentiles, UsageProfile, aggregate_rows, apply_aggregates, apply_distributions, apply_repeats,
+    distribution_rows, replay_rows,
 )
-from shared.db import transaction
 from shared.errors import ValidationFailed
 
 AGENT = "data"
@@ -114,19 +116,19 @@ def build_result(profile: UsageProfile) -> DataResult:
 
 
 def load_profile(scope: Scope, run: AgentRun) -> UsageProfile:
-    """The three SQL passes in one transaction, each reported as a tool call."""
+    """The three SQL passes (concurrently where the backend allows), each reported as a tool call."""
     profile = UsageProfile(scope)
-    with transaction() as conn:
+    with fetch_concurrently(scope, (aggregate_rows, replay_rows, distribution_rows)) as results:
         with run.tool("aggregate_usage", scope.summary()) as summary:
-            rows = aggregate_usage(conn, profile)
+            rows = apply_aggregates(profile, results[0]())
             summary.update(rows=rows, requests=profile.totals.requests, records=profile.totals.records,
                            cost_usd=usd(profile.totals.cost_usd), cells=len(profile.cells))
         with run.tool("replay_repeats", scope.summary()) as summary:
-            cells = replay_repeats(conn, profile)
+            cells = apply_repeats(profile, results[1]())
             summary.update(cells=cells, repeated_records=profile.totals.repeated,
                            repeats_within_1h=profile.totals.hits_1h)
         with run.tool("token_distributions", scope.summary()) as summary:
-            rows = token_distributions(conn, profile)
+            rows = apply_distributions(profile, results[2]())
             summary.update(rows=rows, features=len(profile.prompt),
                            latency_records=profile.latency.count if profile.latency else 0)
     return profile

@@ -1,6 +1,9 @@
 """One user's usage in a range, aggregated in SQL: everything the data and optimization agents read.
 
-Three statements, each reading the records in scope once:
+Three statements, each reading the records in scope once. Each is fetched by its own function
+(``aggregate_rows``, ``replay_rows``, ``distribution_rows``) that only reads, so they may run at the
+same time on separate connections; ``apply_aggregates``, then ``apply_repeats`` and
+``apply_distributions`` fold the rows into a ``UsageProfile``. The tool names are:
 
 - ``aggregate_usage``: a cube grouped by model, provider, feature, batch flag and UTC hour,
   rolled up in SQL into totals, per model / provider / feature / day / hour, and per
@@ -90,6 +93,7 @@ _REPLAY_MEASURES: tuple[tuple[str, str], ...] = (
     ("hit_sample_last", f"MAX(CASE WHEN {_HIT_1H} THEN request_id END)"),
     ("prompt_hit_sample", f"MIN(CASE WHEN {_PROMPT_HIT} THEN request_id END)"),
 )
+_REPLAY_TOTALS = ("repeated", "hits_1h", "hits_24h", "prompt_cache_hits")  # also added to the totals
 _TEXT = {"hit_sample_first", "hit_sample_last", "prompt_hit_sample"}
 _OPTIONAL = {"max_tokens_min", "max_tokens_max", "max_prompt", "max_completion"} | _TEXT
 
@@ -295,16 +299,28 @@ SELECT 'latency', '', NULL, MAX(n), {ranks}, NULL, NULL, NULL FROM latency_ranke
 """
 
 
-def _run(conn: Connection, scope: Scope, sql: str) -> list[dict[str, Any]]:
-    result = conn.execute(scope.bind(text(sql)), scope.params())
+def _run(conn: Connection, scope: Scope, sql) -> list[dict[str, Any]]:
+    d = Dialect.of(conn)
+    d.prepare(conn)
+    result = conn.execute(scope.bind(text(sql(d, scope))), scope.params())
     return [dict(row._mapping) for row in result]
 
 
-def aggregate_usage(conn: Connection, profile: UsageProfile) -> int:
-    """Fill the profile's totals and breakdowns; returns how many aggregate rows came back."""
-    d = Dialect.of(conn)
-    d.prepare(conn)
-    rows = _run(conn, profile.scope, _aggregate_sql(d, profile.scope))
+def aggregate_rows(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
+    """The aggregate statement's rows (no profile is touched, so it may run beside the others)."""
+    return _run(conn, scope, _aggregate_sql)
+
+
+def replay_rows(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
+    return _run(conn, scope, _replay_sql)
+
+
+def distribution_rows(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
+    return _run(conn, scope, _distributions_sql)
+
+
+def apply_aggregates(profile: UsageProfile, rows: list[dict[str, Any]]) -> int:
+    """Fill the profile's totals and breakdowns (first: the other two add to them); returns the row count."""
     names = [name for name, _, _ in _CUBE_MEASURES]
     for row in rows:
         kind, measures = row["kind"], Measures(**_values(row, names))
@@ -327,13 +343,10 @@ def aggregate_usage(conn: Connection, profile: UsageProfile) -> int:
     return len(rows)
 
 
-def replay_repeats(conn: Connection, profile: UsageProfile) -> int:
+def apply_repeats(profile: UsageProfile, rows: list[dict[str, Any]]) -> int:
     """Add the repeat and cache-hit measures to the profile's cells and totals; returns the cells touched."""
-    d = Dialect.of(conn)
-    d.prepare(conn)
-    rows = _run(conn, profile.scope, _replay_sql(d, profile.scope))
     names = [name for name, _ in _REPLAY_MEASURES]
-    totals = dict.fromkeys(("repeated", "hits_1h", "hits_24h", "prompt_cache_hits"), 0)
+    totals = dict.fromkeys(_REPLAY_TOTALS, 0)
     for row in rows:
         key = (row["feature"], row["model"], row["provider"], bool(row["batch"]))
         values = _values(row, names)
@@ -348,11 +361,8 @@ def _int(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
-def token_distributions(conn: Connection, profile: UsageProfile) -> int:
+def apply_distributions(profile: UsageProfile, rows: list[dict[str, Any]]) -> int:
     """Fill the profile's percentiles and runaway outputs; returns how many rows came back."""
-    d = Dialect.of(conn)
-    d.prepare(conn)
-    rows = _run(conn, profile.scope, _distributions_sql(d, profile.scope))
     for row in rows:
         kind, group = row["kind"], row["grp"]
         if row["n"] is None:  # no values at all (the latency row of a range without latencies)
