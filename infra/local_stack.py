@@ -8,7 +8,10 @@ them: the same path map as the load balancer's, from the same manifest. A
 unit that fails to load is contained: its paths answer 503
 ``unit_unavailable`` with the reason, the rest runs, and ``/health`` names it.
 ``/health`` is the health of the unit that owns it (the chat container) with a
-``units`` map added. The server is werkzeug's threaded one, which carries the
+``units`` map added. ``GET /openapi.json`` answers the OpenAPI document of the
+mounted units (``infra.openapi``) before any unit is routed to, so the
+description is served by the same process that serves the API. The server is
+werkzeug's threaded one, which carries the
 chat's WebSockets. SIGINT (Ctrl-C) and SIGTERM drain the containers (the chat
 closes its sockets with 1001) and stop the server.
 
@@ -35,6 +38,7 @@ from infra import manifest
 from infra.manifest import ROOT, Unit
 
 HEALTH_PATH = "/health"
+OPENAPI_PATH = "/openapi.json"
 
 
 @dataclass
@@ -108,6 +112,7 @@ class Dispatcher:
         self.started = time.monotonic()
         self.routes = sorted(((p.rstrip("/"), m) for m in mounted for p in m.unit.paths),
                              key=lambda item: len(item[0]), reverse=True)
+        self._openapi: bytes | None = None
 
     def match(self, path: str) -> Mounted | None:
         for prefix, mounted in self.routes:
@@ -146,8 +151,30 @@ class Dispatcher:
                     "reasons": {owner.unit.name: f"/health answered {status} without a JSON object"}}
         return _json(start_response, status, self.health(base))
 
+    def openapi(self) -> bytes:
+        """The OpenAPI document of the mounted units (a unit that failed to load is still described)."""
+        if self._openapi is None:  # built on first request; the units never change afterwards
+            from infra import openapi
+            self._openapi = json.dumps(openapi.document([m.unit for m in self.mounted])).encode()
+        return self._openapi
+
+    def _openapi_response(self, environ, start_response):
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method not in ("GET", "HEAD"):
+            payload = json.dumps({"error": {"code": "method_not_allowed",
+                                            "message": f"{method} is not allowed on {OPENAPI_PATH}.",
+                                            "details": {"allowed": ["GET", "HEAD"]}}}).encode()
+            start_response("405 Method Not Allowed", [("Content-Type", "application/json"), ("Allow", "GET, HEAD"),
+                                                      ("Content-Length", str(len(payload)))])
+            return [payload]
+        payload = self.openapi()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+        return [b""] if method == "HEAD" else [payload]
+
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "") or "/"
+        if path == OPENAPI_PATH:
+            return self._openapi_response(environ, start_response)
         mounted = self.match(path)
         if path == HEALTH_PATH:
             return self._health(environ, start_response, mounted)

@@ -9,8 +9,9 @@ prefixes (longest first). The proxy reads only the request head, forwards it
 with ``Connection: close`` (so one client connection never spans two units)
 and then splices bytes both ways, which also carries WebSocket upgrades. It
 answers ``GET /health`` itself: the owning unit's health plus a ``units`` map
-of the processes. A unit whose process is gone answers 503
-``unit_unavailable`` with the reason; the others keep serving.
+of the processes, and ``GET /openapi.json``: the OpenAPI document of the
+units. A unit whose process is gone answers 503 ``unit_unavailable`` with the
+reason; the others keep serving.
 
 The children inherit this environment (the manifest's production ``env`` is
 not applied: this is a development stack). Each runs in its own session, so
@@ -144,6 +145,9 @@ class _Handler(socketserver.BaseRequestHandler):
                                                            "details": {}}})
             return
         unit = route(path, self.server.table)
+        if method == b"GET" and path == "/openapi.json":
+            _respond(client, "200 OK", self.server.openapi())
+            return
         if method == b"GET" and path == "/health":
             _respond(client, "200 OK", self.server.health(unit))
             return
@@ -177,6 +181,10 @@ class FrontProxy(socketserver.ThreadingTCPServer):
         self.started = time.monotonic()
         table = [(prefix.rstrip("/"), unit) for unit in units for prefix in unit.unit.paths]
         self.table = sorted(table, key=lambda item: len(item[0]), reverse=True)
+
+    def openapi(self) -> dict:
+        from infra import openapi
+        return openapi.document([u.unit for u in self.units])
 
     def health(self, owner: UnitProcess | None) -> dict:
         body: dict = {"status": "healthy", "service": "parity-stack"}
