@@ -4,7 +4,8 @@ or ``python -m infra.openapi [--manifest PATH]`` to print it as JSON.
 Operations are described per unit (``x-tokenwise-unit``); the document holds
 those of the units the manifest deploys, plus each unit's ``/health`` and
 ``/health/ready`` at the path the manifest gives. Every error answers the one
-body of ``shared/errors.py``. Options: ``units`` (default: the manifest's).
+body of ``shared/errors.py``. The local stack serves it at ``GET /openapi.json``.
+Options: ``units`` (default: the manifest's).
 """
 from __future__ import annotations
 

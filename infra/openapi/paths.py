@@ -7,9 +7,11 @@ from infra.openapi.schemas import INTEGER, STRING, ref
 
 # Error responses by status, each with the body of shared/errors.py and the codes a client can meet.
 ERRORS = {
-    400: ("BadRequest", "Malformed request: invalid_json, bad_request."),
+    400: ("BadRequest", "Malformed request: invalid_json, bad_request, upload_interrupted (the body could not be "
+                        "read to its end; details.committed says what was stored), websocket_upgrade_required."),
     401: ("Unauthorized", "Missing or invalid credentials: unauthorized, invalid_credentials, token_expired, "
-                          "invalid_token, session_revoked, refresh_token_reused, missing_token, invalid_ticket."),
+                          "invalid_token, malformed_token, wrong_token_type, session_revoked, refresh_token_reused, "
+                          "missing_token, invalid_ticket, unknown_user."),
     403: ("Forbidden", "Not allowed on this deployment: demo_disabled."),
     404: ("NotFound", "No such resource for this user (another user's resource is answered the same): not_found."),
     405: ("MethodNotAllowed", "The path exists with other methods: method_not_allowed."),
@@ -20,7 +22,8 @@ ERRORS = {
                               "empty_body, unknown_format, format_not_detected, missing_columns, ...)."),
     429: ("TooManyRequests", "Slow down; see Retry-After and details.retry_after_s: account_locked, "
                              "too_many_requests."),
-    503: ("ServiceUnavailable", "A dependency is down: database_unavailable, misconfigured, shutting_down."),
+    503: ("ServiceUnavailable", "A dependency is down: database_unavailable, misconfigured, shutting_down "
+                                "(and on the local stack unit_unavailable, a unit that failed to load)."),
 }
 JSON = "application/json"
 
@@ -39,6 +42,7 @@ class Operation:
     parameters: tuple[dict, ...] = ()
     ok_media: str = JSON
     extra_ok: dict = field(default_factory=dict)
+    conditional: bool = False  # answers 304 to a matching If-None-Match
 
 
 def query(name: str, schema: dict, description: str, required: bool = False) -> dict:
@@ -68,7 +72,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("auth", "/auth/logout", "post", "Revoke the caller's session.", 204, errors=(401, 503)),
     Operation("usage", "/api/usage/import", "post", "Import usage records (CSV or JSON Lines, streamed); "
               "idempotent on request_id.", 200, "UsageImportResult",
-              {"text/csv": "", "application/x-ndjson": ""}, (401, 413, 415, 422, 503),
+              {"text/csv": "", "application/x-ndjson": ""}, (400, 401, 413, 415, 422, 503),
               parameters=(query("format", {"type": "string", "enum": ["tokenwise", "litellm", "openai"]},
                                 "Detected from the header or first line when absent."),)),
     Operation("usage", "/api/usage/summary", "get", "Totals by model, provider, feature and day.", 200,
@@ -80,13 +84,14 @@ OPERATIONS: tuple[Operation, ...] = (
               "UsageDemoResult", {JSON: "UsageDemoRequest"}, (400, 401, 403, 413, 415, 422, 503)),
     Operation("usage", "/api/usage", "delete", "Delete every usage record of the caller.", 200, "UsageDeleted",
               errors=(401, 503)),
-    *(Operation(f"agents_{name}", f"/api/agents/{name}", "post", summary, 200, "AgentResponse",
+    *(Operation(f"agents_{name}", f"/api/agents/{name}", "post", summary, 200, f"{name.capitalize()}Response",
                 {JSON: "AgentRequest"}, _JSON_ERRORS,
                 extra_ok={"text/event-stream": {"schema": STRING, "description": "With Accept: text/event-stream, "
                           "one SSE event per AgentEvent."}} if name == "execute" else {})
       for name, summary in _AGENTS.items()),
     *(Operation("chat", path, "get", "Open the chat WebSocket (token as subprotocol `jwt.<token>`, "
-                "`Authorization: Bearer`, or `?ticket=`).", 101, errors=(401, 503), authenticated=False,
+                "`Authorization: Bearer`, or `?ticket=`); a plain GET without the upgrade is 400 "
+                "websocket_upgrade_required.", 101, errors=(400, 401, 503), authenticated=False,
                 parameters=(query("ticket", STRING, "One-time ticket from POST /api/ws/ticket."),))
       for path in ("/ws", "/api/v1/websocket")),
     Operation("chat", "/api/threads", "get", "The caller's threads, most recently active first.", 200, "ThreadList",
@@ -98,10 +103,11 @@ OPERATIONS: tuple[Operation, ...] = (
               errors=(401, 404, 503), parameters=(path_param("thread_id"),)),
     Operation("chat", "/api/ws/ticket", "post", "A one-time ticket for opening the WebSocket from a browser.", 200,
               "WsTicket", errors=(401, 503)),
-    Operation("chat", "/", "get", "The web chat page.", 200, ok_media="text/html", authenticated=False),
+    Operation("chat", "/", "get", "The web chat page.", 200, ok_media="text/html", authenticated=False,
+              conditional=True),
     Operation("chat", "/static/{name}", "get", "The web page's scripts, styles and icon.", 200, errors=(404,),
               authenticated=False, parameters=(path_param("name"),),
-              ok_media="text/javascript text/css image/svg+xml text/html"),
+              ok_media="text/javascript text/css image/svg+xml text/html", conditional=True),
 )
 
 
@@ -126,6 +132,8 @@ def operation(op: Operation) -> dict:
                            or f"{op.method}_root",
             "summary": op.summary, "tags": [op.unit], "x-tokenwise-unit": op.unit,
             "responses": {str(op.ok): _ok(op),
+                          **({"304": {"description": "Not Modified: the ETag sent in If-None-Match still matches; "
+                                                     "no body."}} if op.conditional else {}),
                           **{str(code): {"$ref": f"#/components/responses/{ERRORS[code][0]}"} for code in op.errors}}}
     if op.authenticated:
         spec["security"] = [{"bearer": []}]
@@ -139,16 +147,23 @@ def operation(op: Operation) -> dict:
     return spec
 
 
+# Units whose readiness requires nothing: triage answers without its database (data_sufficiency "unknown").
+ALWAYS_READY = frozenset({"agents_triage"})
+
+
 def health_operations(unit_name: str, health_path: str) -> dict[str, dict]:
     body = {JSON: {"schema": ref("Health")}}
     base = {"tags": [unit_name], "x-tokenwise-unit": unit_name, "security": []}
     slug = health_path.strip("/").replace("/", "_")
+    ready = {"200": {"description": "Ready (the body may still say degraded).", "content": body}}
+    ready_summary = f"{unit_name}: always ready; `degraded` names its reasons."
+    if unit_name not in ALWAYS_READY:
+        ready["503"] = {"description": "Not ready: a dependency it requires is down.", "content": body}
+        ready_summary = f"{unit_name}: 503 when a required dependency is down."
     return {
         health_path: {"get": {**base, "operationId": f"get_{slug}", "summary": f"{unit_name}: always 200; "
                               "`degraded` names its reasons.",
                               "responses": {"200": {"description": "Healthy or degraded.", "content": body}}}},
-        health_path + "/ready": {"get": {**base, "operationId": f"get_{slug}_ready",
-                                         "summary": f"{unit_name}: 503 when a required dependency is down.",
-                                         "responses": {"200": {"description": "Ready.", "content": body},
-                                                       "503": {"description": "Not ready.", "content": body}}}},
+        health_path + "/ready": {"get": {**base, "operationId": f"get_{slug}_ready", "summary": ready_summary,
+                                         "responses": ready}},
     }

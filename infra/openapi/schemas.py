@@ -23,13 +23,26 @@ NULLABLE_STRING = {"type": "string", "nullable": True}
 ANY_OBJECT = {"type": "object", "additionalProperties": True}
 EVENT_TYPES = ["agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed",
                "agent_error"]
+AGENT_NAMES = {"execute": "supervisor", "triage": "triage", "data": "data", "optimization": "optimization"}
 LEVERS = ["model_routing", "response_caching", "prompt_caching", "batch", "max_tokens", "model_deprecation"]
 CATEGORIES = ["spend_breakdown", "cost_optimization", "performance", "model_selection", "caching", "batching",
               "usage_trends", "help", "out_of_scope"]
+UTC_INPUT = {"type": "string", "description": "ISO 8601 date (midnight UTC) or datetime: without an offset (read "
+                                              "as UTC), with Z or +00:00."}
 RANGE = obj({"start": DATETIME, "end": DATETIME}, ("start", "end"),
             description="UTC; start inclusive, end exclusive.")
+INPUT_RANGE = obj({"start": UTC_INPUT, "end": UTC_INPUT}, ("start", "end"),
+                  description="Start inclusive, end exclusive, start before end, at most 366 days.")
 SPEND_ROW = obj({"requests": INTEGER, "cost_usd": NUMBER, "prompt_tokens": INTEGER, "completion_tokens": INTEGER,
                  "share": NUMBER}, extra=True)
+
+
+def agent_response(agent: str, result: str) -> dict:
+    """The JSON answer of one agent endpoint: its own result schema, the events of the run."""
+    return obj({
+        "status": {"type": "string", "enum": ["success"]}, "agent": {"type": "string", "enum": [agent]},
+        "result": ref(result), "events": array(ref("AgentEvent")), "execution_time_ms": NUMBER,
+    }, ("status", "agent", "result", "events", "execution_time_ms"))
 
 
 def _row(*keys: str) -> dict:
@@ -78,7 +91,8 @@ SCHEMAS: dict[str, dict] = {
         "unpriced_models": {"type": "object", "additionalProperties": INTEGER}, "seed": INTEGER, "days": INTEGER,
     }, ("imported", "duplicates", "rejected", "errors", "rows")),
     "UsageSummary": obj({
-        "range": obj({"start": {**DATETIME, "nullable": True}, "end": {**DATETIME, "nullable": True}}),
+        "range": obj({"start": {**DATETIME, "nullable": True}, "end": {**DATETIME, "nullable": True}},
+                     ("start", "end"), description="The bounds asked for (null when open)."),
         "totals": ANY_OBJECT, "by_model": array(_row("model", "provider")), "by_provider": array(_row("provider")),
         "by_feature": array(_row("feature")),
         "by_day": array(obj({"day": {"type": "string", "format": "date"}, "requests": INTEGER, "cost_usd": NUMBER},
@@ -88,7 +102,7 @@ SCHEMAS: dict[str, dict] = {
     "AgentRequest": obj({
         "message": {"type": "string", "minLength": 1, "maxLength": 4000},
         "thread_id": {"type": "string", "maxLength": 200, "nullable": True},
-        "context": {**obj({"time_range": RANGE, "now": DATETIME}, extra=True), "nullable": True},
+        "context": {**obj({"time_range": INPUT_RANGE, "now": UTC_INPUT}, extra=True), "nullable": True},
     }, ("message",)),
     "AgentEvent": obj({
         "type": {"type": "string", "enum": EVENT_TYPES}, "event_id": STRING, "run_id": STRING,
@@ -96,12 +110,8 @@ SCHEMAS: dict[str, dict] = {
         "agent": {"type": "string", "enum": ["triage", "data", "optimization", "report", "supervisor"]},
         "timestamp": DATETIME, "payload": ANY_OBJECT,
     }, ("type", "event_id", "run_id", "agent", "timestamp", "payload")),
-    "AgentResponse": obj({
-        "status": {"type": "string", "enum": ["success"]}, "agent": STRING,
-        "result": {"oneOf": [ref("TriageResult"), ref("DataResult"), ref("OptimizationResult"),
-                             ref("ExecuteResult")]},
-        "events": array(ref("AgentEvent")), "execution_time_ms": NUMBER,
-    }, ("status", "agent", "result", "events", "execution_time_ms")),
+    **{f"{name.capitalize()}Response": agent_response(agent, f"{name.capitalize()}Result")
+       for name, agent in AGENT_NAMES.items()},
     "TriageResult": obj({
         "category": {"type": "string", "enum": CATEGORIES}, "intent": STRING,
         "entities": obj({"models": array(STRING), "providers": array(STRING), "features": array(STRING),
@@ -133,7 +143,8 @@ SCHEMAS: dict[str, dict] = {
     "ExecuteResult": obj({
         "answer": {"type": "string", "description": "Markdown."},
         "category": {"type": "string", "enum": CATEGORIES}, "triage": ref("TriageResult"),
-        "data": {**ANY_OBJECT, "nullable": True}, "optimization": {**ANY_OBJECT, "nullable": True},
+        "data": {"allOf": [ref("DataResult")], "nullable": True},
+        "optimization": {"allOf": [ref("OptimizationResult")], "nullable": True},
         "report": {**ANY_OBJECT, "nullable": True},
     }, ("answer", "category", "triage"), extra=True),
     "Thread": obj({"id": STRING, "title": NULLABLE_STRING, "created_at": DATETIME, "updated_at": DATETIME},
