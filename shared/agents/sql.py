@@ -6,6 +6,7 @@
 - ``Scope``: whose records and which ones: a user, a ``[start, end)`` range (naive UTC) and
   optional exact model and feature names; ``where()`` renders it with bound parameters.
 - ``naive_utc``: the convention the database stores (naive UTC) from any datetime.
+- ``whole_hours``: the whole hours of a scope, which hourly rollups answer.
 
 Percentiles are nearest-rank on both backends: the p-th percentile of n values is the smallest
 value v whose cumulative count c satisfies ``100 * c >= p * n`` (the value at rank ceil(p n / 100)).
@@ -15,7 +16,7 @@ SQLite (which has no percentile functions) computes it identically from a histog
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import DateTime, String, bindparam
 from sqlalchemy.engine import Connection
@@ -119,6 +120,15 @@ class Scope:
             clauses.append(extra)
         return " AND ".join(clauses)
 
+    def where_hours(self) -> str:
+        """The ``WHERE`` body over hourly rollups (``bucket`` = the hour) for ``whole_hours``."""
+        clauses = ["user_id = :user_id", "bucket >= :whole_start", "bucket < :whole_end"]
+        if self.models:
+            clauses.append("model IN :models")
+        if self.features:
+            clauses.append("feature IN :features")
+        return " AND ".join(clauses)
+
     def params(self) -> dict:
         values = {"user_id": self.user_id, "start": self.start, "end": self.end}
         if self.models:
@@ -140,3 +150,12 @@ class Scope:
         return {"start": self.start.isoformat(), "end": self.end.isoformat(),
                 "models": list(self.models) if self.models else None,
                 "features": list(self.features) if self.features else None}
+
+
+def whole_hours(scope: Scope) -> dict[str, datetime]:
+    """The whole UTC hours inside the scope as ``{"whole_start", "whole_end"}`` (equal when there are
+    none): what hourly rollups can answer; the records outside them must be read one by one."""
+    start = scope.start.replace(minute=0, second=0, microsecond=0)
+    if start < scope.start:
+        start += timedelta(hours=1)
+    return {"whole_start": start, "whole_end": max(start, scope.end.replace(minute=0, second=0, microsecond=0))}

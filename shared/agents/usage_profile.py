@@ -5,8 +5,9 @@ Three statements, each reading the records in scope once. Each is fetched by its
 same time on separate connections; ``apply_aggregates``, then ``apply_repeats`` and
 ``apply_distributions`` fold the rows into a ``UsageProfile``. The tool names are:
 
-- ``aggregate_usage``: a cube grouped by model, provider, feature, batch flag and UTC hour,
-  rolled up in SQL into totals, per model / provider / feature / day / hour, and per
+- ``aggregate_usage``: a cube grouped by model, provider, feature, batch flag and UTC hour --
+  read from the hourly rollups the database keeps (``usage_hourly``) for the whole hours of the
+  scope, and from the records only for the partial hours at its edges -- rolled up in SQL into totals, per model / provider / feature / day / hour, and per
   optimization cell (feature, model, provider, batch).
 - ``replay_repeats``: the prompt hashes that occur more than once in scope (found from the
   per-user hash counts the database keeps in ``usage_prompt_hashes``), then only their records,
@@ -32,10 +33,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.engine import Connection
 
-from shared.agents.sql import Dialect, Scope
+from shared.agents.sql import Dialect, Scope, whole_hours
 
 RESPONSE_CACHE_TTLS_S = (3600, 86400)
 PROMPT_CACHE_TTL_S = 300
@@ -212,17 +213,24 @@ def _aggregate_sql(d: Dialect, scope: Scope) -> str:
         f"SELECT '{kind}' AS kind, {m} AS model, {p} AS provider, {f} AS feature, {b} AS batch, "
         f"{dy} AS day, {hr} AS hour, {rollup} FROM cube {group}"
         for kind, m, p, f, b, dy, hr, group in kinds)
+    names = ", ".join(name for name, _, _ in _CUBE_MEASURES)
     return f"""
 WITH scoped AS (
   SELECT model, provider, feature, {d.as_int('is_batch')} AS batch, {d.hour_bucket('"timestamp"')} AS bucket,
          status, request_count, cost_usd, prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens,
          max_tokens, latency_ms, prompt_hash, {_CACHEABLE} AS cacheable
   FROM usage_records
-  WHERE {scope.where()} {d.fence()}
+  WHERE {scope.where('("timestamp" < :whole_start OR "timestamp" >= :whole_end)')} {d.fence()}
 ), cube AS MATERIALIZED (
-  SELECT model, provider, feature, batch, bucket,
-    {cube}
-  FROM scoped
+  SELECT model, provider, feature, batch, bucket, {rollup} FROM (
+    SELECT model, provider, feature, batch, bucket,
+      {cube}
+    FROM scoped
+    GROUP BY model, provider, feature, batch, bucket
+    UNION ALL
+    SELECT model, provider, feature, {d.as_int('is_batch')}, {d.hour_bucket('bucket')}, {names}
+    FROM usage_hourly WHERE {scope.where_hours()}
+  ) parts
   GROUP BY model, provider, feature, batch, bucket
 )
 {selects}
@@ -299,16 +307,19 @@ SELECT 'latency', '', NULL, MAX(n), {ranks}, NULL, NULL, NULL FROM latency_ranke
 """
 
 
-def _run(conn: Connection, scope: Scope, sql) -> list[dict[str, Any]]:
+def _run(conn: Connection, scope: Scope, sql, statement=None, params=None) -> list[dict[str, Any]]:
     d = Dialect.of(conn)
     d.prepare(conn)
-    result = conn.execute(scope.bind(text(sql(d, scope))), scope.params())
+    statement = scope.bind(text(sql(d, scope)) if statement is None else statement)
+    result = conn.execute(statement, {**scope.params(), **(params or {})})
     return [dict(row._mapping) for row in result]
 
 
 def aggregate_rows(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
     """The aggregate statement's rows (no profile is touched, so it may run beside the others)."""
-    return _run(conn, scope, _aggregate_sql)
+    statement = text(_aggregate_sql(Dialect.of(conn), scope)).bindparams(
+        bindparam("whole_start", type_=DateTime()), bindparam("whole_end", type_=DateTime()))
+    return _run(conn, scope, _aggregate_sql, statement, whole_hours(scope))
 
 
 def replay_rows(conn: Connection, scope: Scope) -> list[dict[str, Any]]:

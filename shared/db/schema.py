@@ -156,3 +156,24 @@ usage_prompt_hashes = Table(
     Index("ix_usage_prompt_hashes_repeated", "user_id", "prompt_hash",
           postgresql_where=text("records > 1"), sqlite_where=text("records > 1")),
 )
+
+
+# --- Hourly rollups of usage_records per (user, hour, model, provider, feature, batch flag), kept exact
+# by triggers (migration 0005); the data agent reads them for the whole hours of a range. ---
+_HOURLY_SUMS = ("requests", "records", "errors", "unpriced", "prompt_tokens", "completion_tokens", "cached_tokens",
+                "cache_write_tokens", "hashed", "cache_eligible", "cache_eligible_write_tokens", "max_tokens_records",
+                "truncated", "latency_ms_sum", "latency_records")
+usage_hourly = Table(
+    "usage_hourly", metadata,
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("bucket", DateTime, nullable=False),  # the hour's start
+    Column("model", String(200), nullable=False),
+    Column("provider", String(64), nullable=False),
+    Column("feature", String(200), nullable=False),
+    Column("is_batch", Boolean, nullable=False),
+    Column("cost_usd", Float, nullable=False),
+    *(Column(name, BigInteger, nullable=False) for name in _HOURLY_SUMS),
+    *(Column(name, Integer, nullable=True) for name in ("max_tokens_min", "max_tokens_max", "max_prompt",
+                                                        "max_completion")),
+    PrimaryKeyConstraint("user_id", "bucket", "model", "provider", "feature", "is_batch", name="pk_usage_hourly"),
+)
