@@ -14,7 +14,6 @@ import http.client
 import json
 import os
 import socket
-import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +71,8 @@ class Api:
                                            **kwargs)
         self.record(Exchange(method.lower(), path.split("?", 1)[0], response.status_code,
                              response.headers.get("Content-Type"), response.content), expect, response.text[:500])
+        if "json" in kwargs and 200 <= expect < 300:
+            self.contract.check_request(method, path.split("?", 1)[0], "application/json", kwargs["json"])
         return response
 
     def raw(self, request_head: str, body: bytes, expect: int) -> http.client.HTTPResponse:
@@ -182,7 +183,3 @@ def demo_accounts() -> dict[str, Account]:
 @pytest.fixture
 def api(stack, contract, database, tmp_path, demo_accounts) -> Api:
     return Api(stack, contract, database, tmp_path, demo_accounts)
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex

@@ -152,6 +152,14 @@ class Contract:
             lines = [_describe(p) for p in problems[:10]]
             raise ContractError(f"{where} does not match its documented schema:\n" + "\n".join(lines))
 
+    def check_request(self, method: str, path: str, media: str, body) -> None:
+        """A request body the server accepted must match the documented request schema for its media type."""
+        template, operation = self.operation(method, path)
+        content = operation.get("requestBody", {}).get("content", {})
+        if media not in content:
+            raise ContractError(f"{method.upper()} {template} took {media}; documented: {sorted(content)}")
+        self.validate_value(content[media]["schema"], body, f"the request to {method.upper()} {template}")
+
     def check(self, exchange: Exchange) -> Checked:
         """Raise ``ContractError`` unless the document describes this response exactly."""
         template, response = self.response(exchange.method, exchange.path, exchange.status)

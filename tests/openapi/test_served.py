@@ -38,7 +38,8 @@ def test_head_answers_without_a_body_and_other_methods_are_refused(stack):
     assert int(head.headers["Content-Length"]) == len(stack.get("/openapi.json").content)
     refused = stack.post("/openapi.json", json={})
     assert refused.status_code == 405 and refused.headers["Allow"] == "GET, HEAD"
-    assert refused.json() == {"error": {"code": "method_not_allowed", "message": "POST is not allowed on /openapi.json.",
+    assert refused.json() == {"error": {"code": "method_not_allowed",
+                                        "message": "POST is not allowed on /openapi.json.",
                                         "details": {"allowed": ["GET", "HEAD"]}}}
 
 
