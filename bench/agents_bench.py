@@ -91,11 +91,13 @@ def copy_in(engine, path: Path) -> tuple[float, float]:
         raw.driver_connection.autocommit = False
     finally:
         raw.close()
-    elapsed = time.perf_counter() - started
+    return time.perf_counter() - started, all_visible_pct(engine)
+
+
+def all_visible_pct(engine) -> float:
     with engine.connect() as conn:
-        visible = conn.execute(text("SELECT 100.0 * relallvisible / GREATEST(relpages, 1) FROM pg_class "
-                                    "WHERE oid = 'usage_records'::regclass")).scalar_one()
-    return elapsed, float(visible)
+        return float(conn.execute(text("SELECT 100.0 * relallvisible / GREATEST(relpages, 1) FROM pg_class "
+                                       "WHERE oid = 'usage_records'::regclass")).scalar_one())
 
 
 def time_agents(user_id: str, start: datetime, end: datetime) -> tuple[float, dict, dict]:
@@ -152,6 +154,7 @@ def run(rows: int, seed: int, repeat: int, pg_url: str, keep_schema: str | None 
         kept = _kept(engine) if keep_schema else None
         if kept is not None:
             user_id, end = kept
+            visible_pct = all_visible_pct(engine)
         else:
             with engine.begin() as conn:
                 conn.execute(insert(users).values(id=user_id, email=f"bench-{user_id[:8]}@example.com",

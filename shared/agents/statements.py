@@ -8,8 +8,9 @@ may run at once on PostgreSQL, each holding a pooled connection, so ``DB_POOL_SI
 one after another in one transaction. SQLite always does the latter: an in-memory database exists
 only on its own connection, and an embedded file gains nothing from it. PostgreSQL's READ
 COMMITTED gives each statement its own snapshot anyway, so separate transactions read what one
-would. When the block ends, every started statement has finished and given its connection back;
-those not yet started are cancelled.
+would. Each statement takes a connection only for itself, so
+a pool smaller than the statements only makes them wait their turn. When the block ends, every
+started statement has finished and given its connection back; those not yet started are cancelled.
 """
 from __future__ import annotations
 
@@ -43,14 +44,16 @@ def fetch_concurrently(scope: Scope, queries: Sequence[Query]) -> Iterator[list[
         with transaction() as conn:
             yield [partial(query, conn, scope) for query in queries]
         return
-    # The calling thread's connection is taken first, so an unreachable database fails here, before
-    # any tool has started; the first query runs on it when asked for, the others start now.
-    with transaction() as conn:
-        executor = ThreadPoolExecutor(max_workers=width - 1, thread_name_prefix="agents-sql")
-        futures = [executor.submit(_in_own_transaction, query, scope) for query in queries[1:]]
-        try:
-            yield [partial(queries[0], conn, scope), *(future.result for future in futures)]
-        finally:
-            for future in futures:
-                future.cancel()
-            executor.shutdown(wait=True)
+    # No thread ever holds a connection while it waits for another, so a busy pool only queues the
+    # statements. Taking one connection first makes an unreachable database fail here, before any
+    # tool has started. The first query runs on the calling thread when asked for; the others start now.
+    with transaction():
+        pass
+    executor = ThreadPoolExecutor(max_workers=width - 1, thread_name_prefix="agents-sql")
+    futures = [executor.submit(_in_own_transaction, query, scope) for query in queries[1:]]
+    try:
+        yield [partial(_in_own_transaction, queries[0], scope), *(future.result for future in futures)]
+    finally:
+        for future in futures:
+            future.cancel()
+        executor.shutdown(wait=True)

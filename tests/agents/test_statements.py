@@ -1,6 +1,7 @@
 """The analysis statements run on separate connections on PostgreSQL and give the same figures."""
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -24,15 +25,21 @@ def _session(conn, scope):
     return [{"session": id(conn.connection.dbapi_connection)}]
 
 
-def _sessions() -> set:
-    with fetch_concurrently(SCOPE, (_session, _session, _session)) as results:
+def _sessions(query=_session) -> set:
+    with fetch_concurrently(SCOPE, (query, query, query)) as results:
         return {fetch()[0]["session"] for fetch in results}
 
 
 def test_postgresql_runs_each_statement_on_its_own_connection(pg_db, monkeypatch):
-    assert len(_sessions()) == 3
-    monkeypatch.setenv("AGENTS_SQL_CONCURRENCY", "2")
-    assert len(_sessions()) == 2
+    # Each statement waits until all three are running, so three connections must be open at once.
+    all_running = threading.Barrier(3, timeout=10)
+
+    def meeting(conn, scope):
+        rows = _session(conn, scope)
+        all_running.wait()
+        return rows
+
+    assert len(_sessions(meeting)) == 3
     monkeypatch.setenv("AGENTS_SQL_CONCURRENCY", "1")
     assert len(_sessions()) == 1
 
@@ -60,3 +67,16 @@ def test_concurrent_and_sequential_statements_give_the_same_result(database, mon
     one_by_one = analyze(user, START, END, emitter=Emitter()).to_dict()
     assert together == one_by_one
     assert together["totals"]["requests"] == 40 and together["repeated_prompt_share"] == 1.0
+
+
+def test_a_pool_of_one_connection_runs_them_in_turn(pg_db, monkeypatch):
+    from shared.db import reset_engine
+    monkeypatch.setenv("DB_POOL_SIZE", "1")
+    monkeypatch.setenv("DB_MAX_OVERFLOW", "0")
+    monkeypatch.setenv("DB_POOL_TIMEOUT_S", "5")
+    reset_engine()
+    try:
+        assert len(_sessions()) == 1
+    finally:
+        monkeypatch.undo()
+        reset_engine()
