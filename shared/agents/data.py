@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from shared.config import utc_iso
 from shared.agents.events import Emitter
 from shared.agents.protocol import AgentRun
 from shared.agents.sql import Scope
@@ -58,7 +59,7 @@ class DataResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "range": {"start": self.start.isoformat(), "end": self.end.isoformat()},
+            "range": {"start": utc_iso(self.start), "end": utc_iso(self.end)},
             "totals": dict(self.totals),
             "by_model": [dict(item) for item in self.by_model],
             "by_provider": [dict(item) for item in self.by_provider],

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Connection
 
+from shared.config import utc_iso
 from shared.db.schema import usage_records as t
 
 _MEASURES = {
@@ -65,7 +66,7 @@ def summarize(conn: Connection, user_id: str, start: datetime | None = None,
         item["day"] = value.isoformat() if hasattr(value, "isoformat") else str(value)
         by_day.append(item)
     return {
-        "range": {"start": start.isoformat() if start else None, "end": end.isoformat() if end else None},
+        "range": {"start": utc_iso(start), "end": utc_iso(end)},
         "totals": totals,
         "by_model": _by_cost(_grouped(conn, where, t.c.model, t.c.provider), "model", "provider"),
         "by_provider": _by_cost(_grouped(conn, where, t.c.provider), "provider"),

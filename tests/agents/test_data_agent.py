@@ -36,7 +36,7 @@ def test_totals_and_breakdowns_by_hand(database):
     ])
     result, _ = _run(user)
     d = result.to_dict()
-    assert d["range"] == {"start": "2026-11-01T00:00:00", "end": "2026-11-03T00:00:00"}
+    assert d["range"] == {"start": "2026-11-01T00:00:00+00:00", "end": "2026-11-03T00:00:00+00:00"}
     assert d["totals"] == {"requests": 8, "cost_usd": 2.5, "prompt_tokens": 1317, "completion_tokens": 134,
                            "cached_tokens": 50, "errors": 1, "error_rate": 0.125, "unpriced_requests": 1}
     assert d["by_model"] == [
@@ -147,7 +147,7 @@ def test_a_timezone_aware_range_is_read_in_utc(database):
     insert_records(user, [record(datetime(2026, 11, 1, 23, 30), cost=1.0)])
     plus_two = timezone(timedelta(hours=2))
     result, _ = _run(user, datetime(2026, 11, 2, 1, 0, tzinfo=plus_two), datetime(2026, 11, 2, 2, 0, tzinfo=plus_two))
-    assert result.totals["requests"] == 1 and result.to_dict()["range"]["start"] == "2026-11-01T23:00:00"
+    assert result.totals["requests"] == 1 and result.to_dict()["range"]["start"] == "2026-11-01T23:00:00+00:00"
 
 
 def test_an_empty_range_is_rejected():

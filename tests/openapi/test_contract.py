@@ -14,20 +14,7 @@ from tests.openapi.contract import Checked, ContractError
 
 # Answers where the document is right and the code is not (yet): each case runs and must fail with a
 # ContractError until the code is fixed; then the strict mark fails the run and must be removed.
-_NAIVE_RANGE = ("answers range.start/end as ISO datetimes without an offset ('2026-11-01T00:00:00'), where the "
-                "document, the triage entities, events and threads all use RFC 3339 date-time with an offset. Fix: ")
-_DATA_FIX = "shared/agents/data.py, the result's to_dict: emit start/end with .replace(tzinfo=timezone.utc).isoformat()"
-_OPTIMIZATION_FIX = ("shared/agents/optimization/__init__.py, the result's to_dict: emit start/end with "
-                     ".replace(tzinfo=timezone.utc).isoformat()")
-CODE_DISAGREES = {
-    "POST /api/agents/data 200 answer_over_demo_records": _NAIVE_RANGE + _DATA_FIX,
-    "POST /api/agents/data 200 answer_for_a_named_range_in_a_thread": _NAIVE_RANGE + _DATA_FIX,
-    "POST /api/agents/optimization 200 answer_over_demo_records": _NAIVE_RANGE + _OPTIMIZATION_FIX,
-    "POST /api/agents/optimization 200 answer_for_a_named_range_in_a_thread": _NAIVE_RANGE + _OPTIMIZATION_FIX,
-    "POST /api/agents/execute 200 answer_over_demo_records": _NAIVE_RANGE + _DATA_FIX + "; and " + _OPTIMIZATION_FIX,
-    "GET /api/usage/summary 200 summary_of_a_range": _NAIVE_RANGE + "shared/usage/summary.py, summarize(): emit the "
-                                                     "bounds with .replace(tzinfo=timezone.utc).isoformat()",
-}
+CODE_DISAGREES: dict[str, str] = {}
 
 
 def _param(case: Case):

@@ -62,11 +62,11 @@ def test_range_includes_start_and_excludes_end(client, loaded):
     response = client.get("/api/usage/summary?start=2026-11-01T23:59:59Z&end=2026-11-03",
                           headers=loaded.headers)
     body = response.get_json()
-    assert body["range"] == {"start": "2026-11-01T23:59:59", "end": "2026-11-03T00:00:00"}
+    assert body["range"] == {"start": "2026-11-01T23:59:59+00:00", "end": "2026-11-03T00:00:00+00:00"}
     assert body["totals"] == measures(2, 6.0, 500, 50, cached=50, errors=1)
     offset = client.get("/api/usage/summary?start=2026-11-02T13:00:00%2B01:00", headers=loaded.headers)
     assert offset.get_json()["totals"]["requests"] == 2  # 12:00 UTC is included
-    assert offset.get_json()["range"]["start"] == "2026-11-02T12:00:00"
+    assert offset.get_json()["range"]["start"] == "2026-11-02T12:00:00+00:00"
 
 
 @pytest.mark.parametrize("query, fields", [

@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 from sqlalchemy import Boolean, bindparam, text
 
+from shared.config import utc_iso
 from shared.agents.data import checked_scope, describe, load_profile
 from shared.agents.events import Emitter
 from shared.agents.optimization import batch, caching, deprecation, max_tokens, routing
@@ -57,7 +58,7 @@ class OptimizationResult:
     total_monthly_savings_usd: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"range": {"start": self.start.isoformat(), "end": self.end.isoformat()},
+        return {"range": {"start": utc_iso(self.start), "end": utc_iso(self.end)},
                 "spend_usd": self.spend_usd, "days": self.days,
                 "recommendations": [dict(r) for r in self.recommendations],
                 "not_recommended": [dict(n) for n in self.not_recommended],
