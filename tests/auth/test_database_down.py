@@ -1,7 +1,6 @@
 """The auth unit without its database: it starts, says why in health, answers 503, and recovers by itself."""
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
@@ -9,14 +8,9 @@ from sqlalchemy.engine import make_url
 
 from shared.db import reset_engine
 from tests.auth.conftest import PASSWORD, bearer, error_code, forge, make_client, register
-from tests.auth.tcp_proxy import TcpProxy
 from tests.conftest import unique_email
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.support.ports import free_port as closed_port
+from tests.support.proxy import Proxy
 
 
 @pytest.fixture
@@ -68,16 +62,16 @@ def _wait_for(client, status: str, timeout_s: float = 15.0) -> dict:
 @pytest.mark.postgres
 def test_outage_and_recovery_against_postgresql(pg_db, monkeypatch, fast_failure):
     url = make_url(pg_db.url)
-    proxy = TcpProxy((url.host, url.port or 5432)).start()
+    proxy = Proxy((url.host, url.port or 5432))
     try:
-        monkeypatch.setenv("DATABASE_URL", url.set(host="127.0.0.1", port=proxy.port).render_as_string(False))
+        monkeypatch.setenv("DATABASE_URL", proxy.url_for(pg_db.url))
         reset_engine()
         client = make_client()
         pair = register(client)
         email = pair["user"]["email"]
         assert _wait_for(client, "healthy")["database_status"] == "connected"
 
-        proxy.stop()
+        proxy.cut()
         down = _wait_for(client, "degraded")
         assert down["status"] == "degraded"
         assert down["database_status"] == "degraded"
@@ -87,12 +81,12 @@ def test_outage_and_recovery_against_postgresql(pg_db, monkeypatch, fast_failure
         _assert_db_unavailable(client.get("/auth/me", headers=bearer(pair["access_token"])))
         assert client.post("/auth/validate", json={"token": pair["access_token"]}).get_json()["valid"] is True
 
-        proxy.start()  # same port: the unit is not restarted or reconfigured
+        proxy.restore()  # same port: the unit is not restarted or reconfigured
         up = _wait_for(client, "healthy")
         assert up["status"] == "healthy"
         assert up["database_status"] == "connected"
         assert client.get("/auth/health/ready").status_code == 200
         assert client.post("/auth/login", json={"email": email, "password": PASSWORD}).status_code == 200
     finally:
-        proxy.stop()
+        proxy.close()
         reset_engine()

@@ -4,58 +4,28 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
 from tests.conftest import TEST_SECRET, unique_email
+from tests.support.ports import free_port
+from tests.support.processes import serving, unit_env
 
 ROOT = Path(__file__).resolve().parents[2]
 FRAMEWORK = str(Path(sys.executable).with_name("functions-framework"))
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def auth_server(database, tmp_path):
     port = free_port()
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("FUNCTION_TARGET", "FUNCTION_SIGNATURE_TYPE", "FUNCTION_SOURCE", "DATABASE_URL",
-                          "TOKENWISE_DB_SCHEMA", "K_SERVICE")}
-    env.update(database.env())
-    env.update({"JWT_SECRET": TEST_SECRET, "TOKENWISE_DATA_DIR": str(tmp_path), "TOKENWISE_ENV": "development"})
-    process = subprocess.Popen([FRAMEWORK, "--target", "auth", "--source", "main.py",
-                                "--host", "127.0.0.1", "--port", str(port)],
-                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, process.stdout.read().decode()
-            try:
-                if requests.get(f"{base}/auth/health", timeout=5).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline, "the auth server did not come up"
-            time.sleep(0.05)
+    with serving([FRAMEWORK, "--target", "auth", "--source", "main.py", "--host", "127.0.0.1", "--port", str(port)],
+                 ready_url=f"{base}/auth/health", cwd=ROOT, env=unit_env(database, tmp_path)) as process:
         yield base, process
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.mark.slow

@@ -6,12 +6,10 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import requests
-
-from tests.chat.tcp_proxy import free_port
+from tests.support.ports import free_port
+from tests.support.processes import stop_process, wait_for_http
 
 REPO = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -33,30 +31,17 @@ class GunicornChat:
         return f"ws://127.0.0.1:{self.port}{path}"
 
     def _wait_ready(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.output()}")
-            try:
-                if requests.get(self.url + "/health", timeout=5).status_code == 200:
-                    return
-            except requests.RequestException:  # not listening yet, or its first database probe is slow
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"gunicorn did not get ready:\n{self.output()}")
+        try:
+            wait_for_http(self.url + "/health", self.process, timeout_s=timeout, interval_s=0.1, output=self.output)
+        except AssertionError:
+            self.stop()
+            raise
 
     def terminate(self) -> None:
         self.process.send_signal(signal.SIGTERM)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        stop_process(self.process, grace_s=15)
         self.log.close()
 
     def output(self) -> str:

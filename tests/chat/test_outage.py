@@ -12,21 +12,36 @@ from functions.chat.outbox import Outbox
 from shared.db import reset_engine
 from tests.chat.conftest import ask, connect_user, receive, run_status, send, wait_for
 from tests.chat.pipelines import counting_pipeline
-from tests.chat.tcp_proxy import TcpProxy, free_port
+from tests.support.ports import free_port
+from tests.support.proxy import DROP, FORWARD, Proxy
 
 
 @pytest.fixture
 def proxied_pg(pg_db):
-    """The test's PostgreSQL schema, reached through a proxy the test can cut."""
+    """The test's PostgreSQL schema, reached through a proxy the test can take down and bring back."""
     target = make_url(pg_db.url)
-    proxy = TcpProxy((target.host or "127.0.0.1", target.port or 5432)).start()
+    proxy = Proxy((target.host or "127.0.0.1", target.port or 5432))
     os.environ.update({
-        "DATABASE_URL": target.set(port=proxy.port).render_as_string(hide_password=False),
+        "DATABASE_URL": proxy.url_for(pg_db.url),
         "DB_BACKOFF_MAX_S": "0.3", "DB_CONNECT_TIMEOUT_S": "2", "DB_STATUS_TIMEOUT_S": "1",
     })
     reset_engine()
     yield proxy
-    proxy.stop()
+    proxy.close()
+
+
+def take_down(proxy: Proxy) -> None:
+    """The database goes away: open connections cut, new ones accepted and closed at once.
+
+    Not refused: a refused connect fails within a millisecond, and then the outage notice can overtake
+    the acknowledgement of the message that met it, which these tests do not mean to check.
+    """
+    proxy.mode = DROP
+    proxy.kill_connections()
+
+
+def bring_back(proxy: Proxy) -> None:
+    proxy.mode = FORWARD
 
 
 def frames_until_closed(ws, run_id: str) -> list[dict]:
@@ -45,7 +60,7 @@ def test_outage_mid_chat(proxied_pg, start_chat, new_user):
         assert frames_until_closed(ws, before["run_id"])[-1]["payload"]["answer"] == "You have 0 usage records."
         wait_for(lambda: run_status(before["run_id"]) == "completed")
 
-        proxied_pg.stop()
+        take_down(proxied_pg)
         during = ask(ws, "during", thread_id=before["thread_id"])
         frames = frames_until_closed(ws, during["run_id"])
         notices = [f for f in frames if f["type"] == "notice"]
@@ -70,7 +85,7 @@ def test_outage_mid_chat(proxied_pg, start_chat, new_user):
         send(ws, {"type": "get_thread_history", "thread_id": before["thread_id"]})
         assert receive(ws)["code"] == "database_unavailable"
 
-        proxied_pg.start()
+        bring_back(proxied_pg)
         wait_for(lambda: server.service.outbox.pending == 0, timeout=10)
         send(ws, {"type": "ping"})
         assert receive(ws)["type"] == "pong"  # the socket lived through it all
@@ -89,11 +104,11 @@ def test_a_new_thread_started_during_the_outage_is_saved_afterwards(proxied_pg, 
     server = start_chat(counting_pipeline, outbox_flush_s=0.2)
     user = new_user()
     with connect_user(server, user) as ws:
-        proxied_pg.stop()
+        take_down(proxied_pg)
         ack = ask(ws, "new while down")
         frames = frames_until_closed(ws, ack["run_id"])
         assert [f["code"] for f in frames if f["type"] == "notice"] == ["history_not_saved"]
-        proxied_pg.start()
+        bring_back(proxied_pg)
         wait_for(lambda: server.service.outbox.pending == 0, timeout=10)
     threads = requests.get(server.url + "/api/threads", headers=user.bearer(), timeout=5).json()["threads"]
     assert [t["id"] for t in threads] == [ack["thread_id"]]

@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from shared.db import DatabaseUnavailable, db_status, transaction
 from tests.db.conftest import point_at
-from tests.db.proxy import DROP, FORWARD, SILENT
+from tests.support.proxy import DROP, FORWARD, SILENT
 
 pytestmark = pytest.mark.postgres
 

@@ -24,7 +24,8 @@ import requests
 from infra.manifest import ROOT
 from tests.conftest import TEST_SECRET
 from tests.db.conftest import not_migrated
-from tests.db.proxy import SILENT, Proxy, closed_port
+from tests.support.ports import free_port as closed_port
+from tests.support.proxy import SILENT, Proxy
 from tests.db.units import DB_PROBES, function_units, prefix
 
 pytestmark = pytest.mark.slow

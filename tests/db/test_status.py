@@ -19,7 +19,8 @@ from shared.db import DatabaseUnavailable, db_status, reset_engine, transaction
 from shared.db.migrate import upgrade
 from tests.conftest import PG_URL, require_postgres
 from tests.db.conftest import not_migrated, point_at
-from tests.db.proxy import SILENT, closed_port
+from tests.support.ports import free_port as closed_port
+from tests.support.proxy import SILENT
 
 
 def _silent_url(port: int) -> str:

@@ -7,7 +7,7 @@ manifest is ``infra/manifest.toml`` once it lists every unit the golden path
 crosses, else the bundle's final set (``tests/infra/fixture_manifest.toml``).
 
 ``pg_stack``: a second local stack on a fresh PostgreSQL schema, reached through a
-TCP proxy the tests can cut (``tests/db/proxy.py``), with 3,000 demo records.
+TCP proxy the tests can cut (``tests/support/proxy.py``), with 3,000 demo records.
 
 Against a deployed stack: ``E2E_BASE_URL`` (and ``E2E_WS_URL``, default the
 base URL's ``/ws``), ``E2E_EMAIL`` and ``E2E_PASSWORD`` of an account with usage
@@ -31,7 +31,7 @@ from sqlalchemy.engine import make_url
 from infra import manifest
 from shared.demo import DEMO_EMAIL, DEMO_PASSWORD
 from tests.conftest import PG_URL, require_postgres
-from tests.db.proxy import Proxy
+from tests.support.proxy import Proxy
 from tests.e2e.client import Account, Client, utcnow
 from tests.infra.conftest import FIXTURE_MANIFEST
 from tests.stack.launcher import StackProcess, stack_env

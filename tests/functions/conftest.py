@@ -1,7 +1,6 @@
 """Fixtures for the agent functions: users with tokens, usage records inserted with SQL, app clients."""
 from __future__ import annotations
 
-import socket
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -94,12 +93,3 @@ def clients():
     return apps
 
 
-def closed_port() -> int:
-    """A local port nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def free_port() -> int:
-    return closed_port()

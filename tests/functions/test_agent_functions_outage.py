@@ -5,7 +5,8 @@ import os
 
 import pytest
 
-from tests.functions.conftest import NOW, OCTOBER, User, closed_port
+from tests.functions.conftest import NOW, OCTOBER, User
+from tests.support.ports import free_port as closed_port
 from tests.functions.test_agent_functions_sse import parse_sse
 
 BODY = {"message": "Where did our LLM money go?", "context": {"now": NOW.isoformat(), "time_range": OCTOBER}}

@@ -5,14 +5,14 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.functions.conftest import AGENTS, NOW, OCTOBER, ROOT, create_user, free_port, insert_records, \
-    october_records
+from tests.functions.conftest import AGENTS, NOW, OCTOBER, ROOT, create_user, insert_records, october_records
+from tests.support.ports import free_port
+from tests.support.processes import serving
 
 pytestmark = pytest.mark.slow
 BODY = {"message": "How can we cut our LLM costs?", "context": {"now": NOW.isoformat(), "time_range": OCTOBER}}
@@ -33,33 +33,17 @@ def entry_file(tmp_path: Path) -> Path:
 def server(database, tmp_path):
     port = free_port()
     env = {**os.environ, **database.env(), "PYTHONPATH": str(ROOT)}
-    log = open(tmp_path / "server.log", "w+")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "functions_framework", "--target", "agents_execute",
-         "--source", str(entry_file(tmp_path)), "--host", "127.0.0.1", "--port", str(port)],
-        cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"{base}/api/agents/execute/health", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"the function did not start:\n{log.read()[-4000:]}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-        log.close()
+    with open(tmp_path / "server.log", "w+") as log:
+        def logged() -> str:
+            log.seek(0)
+            return log.read()
+
+        with serving([sys.executable, "-m", "functions_framework", "--target", "agents_execute",
+                      "--source", str(entry_file(tmp_path)), "--host", "127.0.0.1", "--port", str(port)],
+                     ready_url=f"{base}/api/agents/execute/health", cwd=str(ROOT), env=env,
+                     stdout=log, stderr=subprocess.STDOUT, interval_s=0.2, output=logged):
+            yield base
 
 
 def test_json_and_stream_over_real_http(server):

@@ -13,7 +13,8 @@ import pytest
 
 from infra import manifest, stage
 from infra.manifest import ROOT
-from tests.infra.servers import free_port, stop, wait_for_http
+from tests.support.ports import free_port
+from tests.support.processes import stop_process, wait_for_http
 
 DOCKERFILE = ROOT / "infra" / "chat.Dockerfile"
 CHAT_DIR = ROOT / "functions" / "chat"
@@ -97,7 +98,8 @@ def test_the_same_command_serves_the_chat_locally(tmp_path, fixture_units):
     proc = subprocess.Popen(["sh", "-c", "exec " + chat_unit(fixture_units).command], cwd=workdir, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        status, body = wait_for_http(f"http://127.0.0.1:{port}/health", proc, deadline_s=60)
+        status, body = wait_for_http(f"http://127.0.0.1:{port}/health", proc,
+                                     timeout_s=60, interval_s=0.2, status=None)
         assert status == 200, body
         assert json.loads(body)["status"] == "healthy"
         with pytest.raises(InvalidStatus) as refused:
@@ -117,4 +119,4 @@ def test_the_same_command_serves_the_chat_locally(tmp_path, fixture_units):
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 1001
         assert proc.wait(10) == 0
     finally:
-        stop(proc)
+        stop_process(proc)

@@ -13,7 +13,8 @@ import pytest
 
 from infra import manifest, stage
 from infra.manifest import ROOT
-from tests.infra.servers import free_port, stop, wait_for_http
+from tests.support.ports import free_port
+from tests.support.processes import stop_process, wait_for_http
 
 
 def test_stage_copies_only_what_runs(tmp_path):
@@ -121,10 +122,11 @@ def test_staged_folder_installs_compiles_imports_and_serves_health(tmp_path):
                                  "--source", "main.py", "--host", "127.0.0.1", "--port", str(port)],
                                 cwd=target, env=run_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:
-            status, body = wait_for_http(f"http://127.0.0.1:{port}{unit.health}", proc, deadline_s=60)
+            status, body = wait_for_http(f"http://127.0.0.1:{port}{unit.health}", proc,
+                                         timeout_s=60, interval_s=0.2, status=None)
             assert status == 200, (unit.name, body)
             health = json.loads(body)
             assert health["status"] == "healthy", (unit.name, health)
             assert health["database_status"] == "connected"
         finally:
-            stop(proc)
+            stop_process(proc)

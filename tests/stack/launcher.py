@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from infra.manifest import ROOT
+from tests.support.process_tree import descendants
 
 ANNOUNCEMENT = "local stack on http://"
 # Variables the test session sets for in-process tests; a stack process gets only what it is given.
@@ -90,36 +91,3 @@ class StackProcess:
             except ProcessLookupError:
                 pass
         self.proc.wait(timeout=10)
-
-
-def _parents() -> dict[int, int]:
-    parents = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue  # the process ended while we looked
-        # the command name may hold spaces or parentheses: the fields start after the last ')'
-        fields = stat.rsplit(")", 1)[1].split()
-        if fields[0] != "Z":  # a zombie has already exited
-            parents[int(entry)] = int(fields[1])
-    return parents
-
-
-def descendants(pid: int) -> list[int]:
-    """Every live process below ``pid`` (children, grandchildren...)."""
-    parents = _parents()
-    found, frontier = [], [pid]
-    while frontier:
-        parent = frontier.pop()
-        children = [child for child, ppid in parents.items() if ppid == parent]
-        found += children
-        frontier += children
-    return found
-
-
-def alive(pids: list[int]) -> list[int]:
-    live = _parents()
-    return [pid for pid in pids if pid in live]

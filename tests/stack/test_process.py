@@ -13,8 +13,9 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from shared.auth import issue_access_token
-from tests.stack.launcher import StackProcess, alive, descendants, stack_env
+from tests.stack.launcher import StackProcess, stack_env
 from tests.stack.manifests import ECHO, final_unit, function_unit, write
+from tests.support.process_tree import alive, descendants
 
 # parity mode runs functions from the root main.py, which does not export this one: its process exits
 NOT_EXPORTED = function_unit("not_exported", "stack_echo", "tests/stack/units/echo/main.py", ["/api/not-exported"])

@@ -1,12 +1,12 @@
 """A TCP (or unix-socket) proxy in front of a database whose faults the test controls.
 
-``Proxy(upstream)`` listens on a free loopback port (or on ``unix_path``) and
-counts (and timestamps) every connection it accepts. Modes: ``forward`` (pipe bytes to the
-upstream), ``drop`` (accept, then close at once: the server looks gone),
-``silent`` (accept and hold, never answer: a host that never replies).
-``cut()`` closes the listener and every live connection; ``restore()`` listens
-again on the same address; ``kill_connections()`` closes live connections only. ``upstream=None`` makes a listener that is never
-forwarded (for ``drop``/``silent``).
+``Proxy(upstream)`` listens on a free loopback port (or on ``unix_path``) from the moment it is built and
+counts (and timestamps) every connection it accepts. Modes: ``forward`` (pipe bytes to the upstream),
+``drop`` (accept, then close at once: the server looks gone), ``silent`` (accept and hold, never answer: a
+host that never replies). ``cut()`` closes the listener and every live connection; ``restore()`` listens
+again on the same address; ``kill_connections()`` closes live connections only; ``url_for(url)`` points a
+database URL at the proxy. ``upstream=None`` makes a listener that is never forwarded (for
+``drop``/``silent``).
 """
 from __future__ import annotations
 
@@ -16,13 +16,6 @@ import threading
 import time
 
 FORWARD, DROP, SILENT = "forward", "drop", "silent"
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound once, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Proxy:

@@ -16,7 +16,7 @@ from shared.db import reset_engine, transaction
 from shared.db.schema import usage_records, users
 from shared.demo import DEFAULT_ROWS, generate_rows
 from tests.conftest import PG_URL
-from tests.db.proxy import Proxy
+from tests.support.proxy import Proxy
 from tests.usage.conftest import USAGE_SOURCE, create_user
 from tests.usage.test_import_outage import Direct
 

@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 
 from shared.db import reset_engine
 from tests.conftest import PG_URL
-from tests.db.proxy import Proxy
+from tests.support.proxy import Proxy
 from tests.usage.conftest import USAGE_SOURCE, create_user, post_import, to_csv
 from tests.usage.test_import_formats import OURS, ours
 
