@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 from dataclasses import dataclass, replace
@@ -11,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 from websockets.sync.client import connect
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import WSGIRequestHandler
 
 from functions.chat.app import create_app
 from functions.chat.settings import ChatSettings
@@ -21,6 +20,8 @@ from shared.db import transaction
 from shared.db.schema import messages, run_events, runs, users
 from tests.chat.pipelines import quick_pipeline
 from tests.conftest import unique_email
+from tests.support.servers import ThreadedServer
+from tests.support.teardown import stopped_after_test
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -33,40 +34,27 @@ class QuietHandler(WSGIRequestHandler):
         pass  # after a WebSocket closes, werkzeug reads the client's close frame as a bad request
 
 
-class ChatServer:
+class ChatServer(ThreadedServer):
     def __init__(self, app):
         self.app = app
         self.service = app.extensions["tokenwise_chat"]
-        self.server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-        self.port = self.server.server_port
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
-        self.thread.start()
+        super().__init__(app, request_handler=QuietHandler)
 
     def ws_url(self, path: str = "/ws") -> str:
         return f"ws://127.0.0.1:{self.port}{path}"
 
     def stop(self) -> None:
         self.service.shutdown()
-        self.server.shutdown()
-        self.server.server_close()
+        super().stop()
 
 
 @pytest.fixture
 def start_chat():
     """``start_chat(pipeline=..., **settings)`` → a running ``ChatServer``; stopped after the test."""
-    servers: list[ChatServer] = []
-
     def start(pipeline=quick_pipeline, **settings) -> ChatServer:
-        app = create_app(pipeline=pipeline, settings=replace(ChatSettings.from_env(), **settings))
-        server = ChatServer(app)
-        servers.append(server)
-        return server
+        return ChatServer(create_app(pipeline=pipeline, settings=replace(ChatSettings.from_env(), **settings)))
 
-    yield start
-    for server in servers:
-        server.stop()
+    yield from stopped_after_test(start)
 
 
 @dataclass(frozen=True)

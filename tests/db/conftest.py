@@ -11,30 +11,21 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
 from typing import Callable, Iterator
 
 import pytest
 from sqlalchemy.engine import make_url
-from werkzeug.serving import make_server
 
 from shared.db import reset_engine
 from tests.conftest import PG_URL
-from tests.db.proxy import Proxy
+from tests.support.proxy import Proxy
+from tests.support.servers import ThreadedServer
+from tests.support.teardown import stopped_after_test
 
 
 @pytest.fixture
 def proxies() -> Iterator[Callable[..., Proxy]]:
-    made: list[Proxy] = []
-
-    def build(*args, **kwargs) -> Proxy:
-        proxy = Proxy(*args, **kwargs)
-        made.append(proxy)
-        return proxy
-
-    yield build
-    for proxy in made:
-        proxy.close()
+    yield from stopped_after_test(Proxy, stop=Proxy.close)
 
 
 @pytest.fixture(scope="session")
@@ -65,15 +56,11 @@ def point_at(url: str, **options: float | int | str) -> None:
 
 @contextlib.contextmanager
 def serving(app) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = ThreadedServer(app)
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield server.url
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+        server.stop()
 
 
 @pytest.fixture

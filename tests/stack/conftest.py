@@ -1,14 +1,12 @@
 """Fixtures for the local stack: an in-process stack on a werkzeug server, tokens for its chat."""
 from __future__ import annotations
 
-import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from infra import local_stack
 from infra.manifest import Unit
@@ -17,19 +15,18 @@ from shared.auth import issue_access_token
 from shared.db import transaction
 from shared.db.schema import users
 from tests.conftest import unique_email
+from tests.support.servers import ThreadedServer
+from tests.support.teardown import stopped_after_test
 
 
-class RunningStack:
+class RunningStack(ThreadedServer):
     def __init__(self, dispatcher: local_stack.Dispatcher):
         self.dispatcher = dispatcher
-        self.server = make_server("127.0.0.1", 0, dispatcher, threaded=True, request_handler=QuietRequestHandler)
-        self.base_url = f"http://127.0.0.1:{self.server.server_port}"
-        self.ws_url = f"ws://127.0.0.1:{self.server.server_port}"
+        super().__init__(dispatcher, request_handler=QuietRequestHandler)
+        self.base_url = self.url
+        self.ws_url = f"ws://127.0.0.1:{self.port}"
         self.http = requests.Session()
         self.http.trust_env = False  # loopback only: never through a proxy from the environment
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
-        self.thread.start()
 
     def get(self, path: str, **kwargs) -> requests.Response:
         return self.http.get(self.base_url + path, timeout=10, **kwargs)
@@ -39,24 +36,17 @@ class RunningStack:
 
     def stop(self) -> None:
         self.dispatcher.drain()
-        self.server.shutdown()
-        self.server.server_close()
+        super().stop()
         self.http.close()
 
 
 @pytest.fixture
 def run_stack():
     """``run_stack(units)`` → a ``RunningStack`` of those units (functions and containers), stopped after the test."""
-    running: list[RunningStack] = []
-
     def start(units: list[Unit]) -> RunningStack:
-        stack = RunningStack(local_stack.build(units, containers=True))
-        running.append(stack)
-        return stack
+        return RunningStack(local_stack.build(units, containers=True))
 
-    yield start
-    for stack in running:
-        stack.stop()
+    yield from stopped_after_test(start)
 
 
 @dataclass(frozen=True)
