@@ -26,7 +26,7 @@ from websockets.sync.client import connect
 from infra import local_stack, manifest, openapi
 from shared.db import reset_engine
 from tests.conftest import Database, unique_email
-from tests.db.proxy import closed_port
+from tests.support.ports import free_port as closed_port
 from tests.e2e.client import greet
 from tests.openapi.contract import Checked, Contract, Exchange
 from tests.stack.conftest import RunningStack
