@@ -11,7 +11,8 @@ from shared.agents.execute import execute
 from shared.agents.optimization import optimize
 from shared.agents.report_format import usd
 from shared.errors import ValidationFailed
-from tests.functions.conftest import NOW, OCTOBER, closed_port, create_user, insert_records, october_records
+from tests.functions.conftest import NOW, OCTOBER, create_user, insert_records, october_records
+from tests.support.ports import free_port as closed_port
 
 CONTEXT = {"now": NOW.isoformat(), "time_range": OCTOBER}
 START, END = NOW.replace(month=10, day=1, hour=0), NOW.replace(day=1, hour=0)
