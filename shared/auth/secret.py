@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import threading
+from pathlib import Path
 
 from shared import config
 from shared.errors import ServiceUnavailable
@@ -28,8 +29,15 @@ class Misconfigured(ServiceUnavailable):
         self.reason = reason
 
 
+_development_keys: dict[Path, bytes] = {}
+
+
 def _development_secret() -> bytes:
+    """The data dir's key, read once per process: every token check needs it, the file never changes."""
     path = config.data_dir() / "jwt_secret"
+    key = _development_keys.get(path)
+    if key is not None:
+        return key
     with _lock:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -38,7 +46,8 @@ def _development_secret() -> bytes:
                 fh.write(secrets.token_urlsafe(48))
             log.warning("JWT_SECRET is not set: generated a development secret",
                         extra={"fields": {"path": str(path)}})
-        return path.read_text().strip().encode()
+        key = _development_keys[path] = path.read_text().strip().encode()
+        return key
 
 
 def jwt_secret() -> bytes:
