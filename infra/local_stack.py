@@ -36,6 +36,7 @@ from typing import Callable
 
 from infra import manifest
 from infra.manifest import ROOT, Unit
+from shared import errors
 
 HEALTH_PATH = "/health"
 OPENAPI_PATH = "/openapi.json"
@@ -161,9 +162,8 @@ class Dispatcher:
     def _openapi_response(self, environ, start_response):
         method = environ.get("REQUEST_METHOD", "GET")
         if method not in ("GET", "HEAD"):
-            payload = json.dumps({"error": {"code": "method_not_allowed",
-                                            "message": f"{method} is not allowed on {OPENAPI_PATH}.",
-                                            "details": {"allowed": ["GET", "HEAD"]}}}).encode()
+            payload = json.dumps(errors.MethodNotAllowed(f"{method} is not allowed on {OPENAPI_PATH}.",
+                                                         {"allowed": ["GET", "HEAD"]}).body()).encode()
             start_response("405 Method Not Allowed", [("Content-Type", "application/json"), ("Allow", "GET, HEAD"),
                                                       ("Content-Length", str(len(payload)))])
             return [payload]
@@ -180,14 +180,13 @@ class Dispatcher:
             return self._health(environ, start_response, mounted)
         if mounted is not None:
             if mounted.app is None:
-                return _json(start_response, "503 Service Unavailable", {"error": {
-                    "code": "unit_unavailable", "message": f"The {mounted.unit.name} unit failed to load.",
-                    "details": {"unit": mounted.unit.name, "reason": mounted.error}}})
+                return _json(start_response, "503 Service Unavailable", errors.ServiceUnavailable(
+                    f"The {mounted.unit.name} unit failed to load.",
+                    {"unit": mounted.unit.name, "reason": mounted.error}, code="unit_unavailable").body())
             return mounted.app(environ, start_response)
         if self.root_app is not None:
             return self.root_app(environ, start_response)
-        return _json(start_response, "404 Not Found", {"error": {
-            "code": "not_found", "message": f"No unit serves {path}.", "details": {}}})
+        return _json(start_response, "404 Not Found", errors.NotFound(f"No unit serves {path}.").body())
 
     def drain(self) -> None:
         """Let containers end their sessions cleanly (the chat: runs ``interrupted``, sockets closed with 1001)."""

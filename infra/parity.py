@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 from infra import manifest
 from infra.manifest import ROOT, Unit
+from shared import errors
 
 HEAD_LIMIT = 64 * 1024
 START_DEADLINE_S = 60.0
@@ -121,8 +122,9 @@ def _respond(client: socket.socket, status: str, body: dict) -> None:
 
 
 def _unavailable(unit: UnitProcess) -> dict:
-    return {"error": {"code": "unit_unavailable", "message": f"The {unit.unit.name} unit is not running.",
-                      "details": {"unit": unit.unit.name, "reason": unit.state().get("error", "not listening")}}}
+    return errors.ServiceUnavailable(f"The {unit.unit.name} unit is not running.",
+                                     {"unit": unit.unit.name, "reason": unit.state().get("error", "not listening")},
+                                     code="unit_unavailable").body()
 
 
 class _Handler(socketserver.BaseRequestHandler):
@@ -141,8 +143,7 @@ class _Handler(socketserver.BaseRequestHandler):
             method, target = head.split(b"\r\n", 1)[0].split(b" ")[:2]
             path = target.decode("latin-1").split("?", 1)[0]
         except ValueError:
-            _respond(client, "400 Bad Request", {"error": {"code": "bad_request", "message": "Bad request line.",
-                                                           "details": {}}})
+            _respond(client, "400 Bad Request", errors.BadRequest("Bad request line.").body())
             return
         unit = route(path, self.server.table)
         if method == b"GET" and path == "/openapi.json":
@@ -152,8 +153,7 @@ class _Handler(socketserver.BaseRequestHandler):
             _respond(client, "200 OK", self.server.health(unit))
             return
         if unit is None:
-            _respond(client, "404 Not Found", {"error": {"code": "not_found", "message": f"No unit serves {path}.",
-                                                         "details": {}}})
+            _respond(client, "404 Not Found", errors.NotFound(f"No unit serves {path}.").body())
             return
         try:
             if not unit.serving:
