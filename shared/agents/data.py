@@ -10,7 +10,8 @@ connections (``AGENTS_SQL_CONCURRENCY``, see ``shared.agents.statements``). It r
 Result conventions: USD amounts are rounded to 1e-9 and shares/rates to 1e-6, so that the order
 in which a backend happens to add floats cannot change a figure; breakdowns are sorted by cost
 (descending, then name); ``by_day`` lists the days that have records, ascending; percentiles are
-nearest-rank over single-request records; ``repeated_prompt_share`` is the share of records with a
+nearest-rank over single-request records, in value bins (exact below 128, at most 1.6% low above:
+see ``shared.agents.sql``); ``repeated_prompt_share`` is the share of records with a
 prompt hash whose hash occurs more than once in scope; ``hourly_profile`` counts requests per UTC
 hour. The ``profile`` attribute carries the raw aggregates for the optimization agent.
 """

@@ -6,12 +6,17 @@
 - ``Scope``: whose records and which ones: a user, a ``[start, end)`` range (naive UTC) and
   optional exact model and feature names; ``where()`` renders it with bound parameters.
 - ``naive_utc``: the convention the database stores (naive UTC) from any datetime.
-- ``whole_hours``: the whole hours of a scope, which hourly rollups answer.
+- ``whole_hours`` and ``whole_days``: the whole hours (days) of a scope, which the hourly rollups
+  (the daily histograms) answer.
+- ``value_bin``: the histogram bin of a token count or latency, as the daily histograms keep it.
 
 Percentiles are nearest-rank on both backends: the p-th percentile of n values is the smallest
 value v whose cumulative count c satisfies ``100 * c >= p * n`` (the value at rank ceil(p n / 100)).
 That is PostgreSQL's ``percentile_disc`` definition, written with integer arithmetic only, so
-SQLite (which has no percentile functions) computes it identically from a histogram.
+SQLite (which has no percentile functions) computes it identically from a histogram. The values
+ranked are bins (``value_bin``): exact below 128, and above that at most 1/64 (1.6%) below the
+value, the resolution of an HDR histogram with two significant binary digits of six bits -- enough
+to size a max_tokens cap or read a latency, and what lets whole days be read as a few rows.
 """
 from __future__ import annotations
 
@@ -122,7 +127,14 @@ class Scope:
 
     def where_hours(self) -> str:
         """The ``WHERE`` body over hourly rollups (``bucket`` = the hour) for ``whole_hours``."""
-        clauses = ["user_id = :user_id", "bucket >= :whole_start", "bucket < :whole_end"]
+        return self._where_rollup("bucket", "whole_start", "whole_end")
+
+    def where_days(self) -> str:
+        """The ``WHERE`` body over daily histograms (``day``) for ``whole_days``."""
+        return self._where_rollup("day", "day_start", "day_end")
+
+    def _where_rollup(self, column: str, start: str, end: str) -> str:
+        clauses = ["user_id = :user_id", f"{column} >= :{start}", f"{column} < :{end}"]
         if self.models:
             clauses.append("model IN :models")
         if self.features:
@@ -152,6 +164,15 @@ class Scope:
                 "features": list(self.features) if self.features else None}
 
 
+def value_bin(value: str) -> str:
+    """The bin of an integer ``value``: itself below 128, else rounded down to a multiple of
+    2^(k-6) for a value in [2^k, 2^(k+1)). Integer arithmetic only, so both backends agree; the
+    daily histograms (migration 0006) bin with the same expression."""
+    steps = " ".join(f"WHEN {value} < {2 ** (k + 1)} THEN {value} / {2 ** (k - 6)} * {2 ** (k - 6)}"
+                     for k in range(7, 31))
+    return f"CASE WHEN {value} < 128 THEN {value} {steps} ELSE {value} END"
+
+
 def whole_hours(scope: Scope) -> dict[str, datetime]:
     """The whole UTC hours inside the scope as ``{"whole_start", "whole_end"}`` (equal when there are
     none): what hourly rollups can answer; the records outside them must be read one by one."""
@@ -159,3 +180,12 @@ def whole_hours(scope: Scope) -> dict[str, datetime]:
     if start < scope.start:
         start += timedelta(hours=1)
     return {"whole_start": start, "whole_end": max(start, scope.end.replace(minute=0, second=0, microsecond=0))}
+
+
+def whole_days(scope: Scope) -> dict[str, datetime]:
+    """The whole UTC days inside the scope as ``{"day_start", "day_end"}`` (equal when there are
+    none): what the daily histograms can answer."""
+    start = scope.start.replace(hour=0, minute=0, second=0, microsecond=0)
+    if start < scope.start:
+        start += timedelta(days=1)
+    return {"day_start": start, "day_end": max(start, scope.end.replace(hour=0, minute=0, second=0, microsecond=0))}

@@ -15,10 +15,12 @@ same time on separate connections; ``apply_aggregates``, then ``apply_repeats`` 
   record's previous twin -- the same prompt to the same model -- and how many seconds
   earlier it came; summed per cell. Restricting the ordered replay to repeated hashes keeps the
   costly window work to the records that can repeat.
-- ``token_distributions``: exact histograms of prompt and completion tokens per feature and of
-  latency overall, reduced in SQL to nearest-rank p50/p95/p99 (see ``shared.agents.sql``), and the output
-  tokens above the max_tokens cap the optimization agent would propose (p99 x 1.5, rounded up to
-  64 tokens) -- the only part of a lower cap that changes a bill.
+- ``token_distributions``: histograms of prompt and completion tokens per feature and of latency
+  overall -- read from the daily histograms the database keeps (``usage_histograms``) for the
+  whole days of the scope, and binned from the records only for the partial days at its edges --
+  reduced in SQL to nearest-rank p50/p95/p99 over value bins (see ``shared.agents.sql``), and the
+  output tokens above the max_tokens cap the optimization agent would propose (p99 x 1.5, rounded
+  up to 64 tokens) -- the only part of a lower cap that changes a bill.
 
 Conventions: ``requests`` counts ``request_count`` (an aggregated export row stands for several
 requests); distributions and caching replays use only single-request rows, since an aggregated
@@ -36,7 +38,7 @@ from typing import Any
 from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.engine import Connection
 
-from shared.agents.sql import Dialect, Scope, whole_hours
+from shared.agents.sql import Dialect, Scope, value_bin, whole_days, whole_hours
 
 RESPONSE_CACHE_TTLS_S = (3600, 86400)
 PROMPT_CACHE_TTL_S = 300
@@ -270,37 +272,56 @@ GROUP BY feature, model, provider, batch
 
 
 def _distributions_sql(d: Dialect, scope: Scope) -> str:
-    """Three histograms, each ranked by its own window pass (one reference each, so each scan can run in parallel)."""
-    single, c = scope.where("request_count = 1"), d.collate_c()
+    """Binned values from the daily histograms (whole days) and the edge records, ranked per metric."""
+    c = d.collate_c()
+    # Two plain ranges rather than one OR, so each edge is one index range scan.
+    before, after = (scope.where(f"request_count = 1 AND {edge}")
+                     for edge in ('"timestamp" < :day_start', '"timestamp" >= :day_end'))
+    # The edge records are read once (a CTE used three times is computed once) and binned per metric.
+    unpivot = "\n    UNION ALL\n    ".join(
+        f"SELECT '{metric}', feature, model, {value_bin(column)}, 1, {column} FROM edge WHERE {column} IS NOT NULL"
+        for metric, column in (("prompt", "prompt_tokens"), ("completion", "completion_tokens"),
+                               ("latency", "latency_ms")))
     cum = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
     ranks = ", ".join(f"MIN(CASE WHEN 100 * cum >= {p} * n THEN v END) AS p{p}" for p in PERCENTILES)
     window_ranks = ", ".join(f"MIN(CASE WHEN 100 * cum >= {p} * n THEN v END) OVER (PARTITION BY feature{c}) AS p{p}"
                              for p in PERCENTILES)
     cap = f"((p99 * {CAP_NUM} + {CAP_DEN - 1}) / {CAP_DEN} + {CAP_STEP - 1}) / {CAP_STEP} * {CAP_STEP}"
+    # A bin starting at the cap also holds longer outputs once bins are wider than one token.
+    above = f"(v > {cap} OR (v = {cap} AND t > {cap} * c))"
     return f"""
-WITH prompt_ranked AS (
+WITH edge AS (
+  SELECT feature, model, prompt_tokens, completion_tokens, latency_ms FROM usage_records WHERE {before}
+  UNION ALL
+  SELECT feature, model, prompt_tokens, completion_tokens, latency_ms FROM usage_records WHERE {after}
+), binned AS (
+  SELECT metric, feature, model, v, SUM(c) AS c, SUM(t) AS t FROM (
+    SELECT metric, feature, model, bin AS v, records AS c, total AS t FROM usage_histograms
+    WHERE {scope.where_days()}
+    UNION ALL
+    {unpivot}
+  ) AS parts
+  GROUP BY metric, feature, model, v
+), prompt_ranked AS (
   SELECT feature, v, SUM(c) OVER (PARTITION BY feature{c} ORDER BY v {cum}) AS cum,
          SUM(c) OVER (PARTITION BY feature{c}) AS n
-  FROM (SELECT feature, prompt_tokens AS v, COUNT(*) AS c FROM usage_records
-        WHERE {single} GROUP BY feature, prompt_tokens) hist
+  FROM (SELECT feature, v, SUM(c) AS c FROM binned WHERE metric = 'prompt' GROUP BY feature, v) AS hist
 ), completion_ranked AS (
-  SELECT feature, model, v, c, SUM(c) OVER (PARTITION BY feature{c} ORDER BY v, model{c} {cum}) AS cum,
+  SELECT feature, model, v, c, t, SUM(c) OVER (PARTITION BY feature{c} ORDER BY v, model{c} {cum}) AS cum,
          SUM(c) OVER (PARTITION BY feature{c}) AS n
-  FROM (SELECT feature, model, completion_tokens AS v, COUNT(*) AS c FROM usage_records
-        WHERE {single} GROUP BY feature, model, completion_tokens) hist
+  FROM binned WHERE metric = 'completion'
 ), completion_pct AS (
-  SELECT feature, model, v, c, n, {window_ranks} FROM completion_ranked
+  SELECT feature, model, v, c, t, n, {window_ranks} FROM completion_ranked
 ), latency_ranked AS (
   SELECT v, SUM(c) OVER (ORDER BY v {cum}) AS cum, SUM(c) OVER () AS n
-  FROM (SELECT latency_ms AS v, COUNT(*) AS c FROM usage_records
-        WHERE {single} AND latency_ms IS NOT NULL GROUP BY latency_ms) hist
+  FROM (SELECT v, SUM(c) AS c FROM binned WHERE metric = 'latency' GROUP BY v) AS hist
 )
 SELECT 'prompt' AS kind, feature AS grp, CAST(NULL AS VARCHAR(200)) AS model, MAX(n) AS n, {ranks},
        CAST(NULL AS BIGINT) AS cap, CAST(NULL AS BIGINT) AS excess, CAST(NULL AS BIGINT) AS runaway
 FROM prompt_ranked GROUP BY feature
 UNION ALL
 SELECT 'completion', feature, model, MAX(n), MAX(p50), MAX(p95), MAX(p99), MAX({cap}),
-       SUM(CASE WHEN v > {cap} THEN (v - {cap}) * c ELSE 0 END), SUM(CASE WHEN v > {cap} THEN c ELSE 0 END)
+       SUM(CASE WHEN {above} THEN t - {cap} * c ELSE 0 END), SUM(CASE WHEN {above} THEN c ELSE 0 END)
 FROM completion_pct GROUP BY feature, model
 UNION ALL
 SELECT 'latency', '', NULL, MAX(n), {ranks}, NULL, NULL, NULL FROM latency_ranked
@@ -327,7 +348,9 @@ def replay_rows(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
 
 
 def distribution_rows(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
-    return _run(conn, scope, _distributions_sql)
+    statement = text(_distributions_sql(Dialect.of(conn), scope)).bindparams(
+        bindparam("day_start", type_=DateTime()), bindparam("day_end", type_=DateTime()))
+    return _run(conn, scope, _distributions_sql, statement, whole_days(scope))
 
 
 def apply_aggregates(profile: UsageProfile, rows: list[dict[str, Any]]) -> int:

@@ -177,3 +177,20 @@ usage_hourly = Table(
                                                         "max_completion")),
     PrimaryKeyConstraint("user_id", "bucket", "model", "provider", "feature", "is_batch", name="pk_usage_hourly"),
 )
+
+
+# --- Daily histograms of prompt tokens, completion tokens and latency per (user, day, feature, model) in
+# value bins (exact below 128, then 64 per power of two), kept exact by triggers (migration 0006); the
+# data agent reads them for the whole days of a range. ---
+usage_histograms = Table(
+    "usage_histograms", metadata,
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("day", DateTime, nullable=False),  # the UTC day's start
+    Column("metric", String(16), nullable=False),  # prompt | completion | latency
+    Column("feature", String(200), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("bin", Integer, nullable=False),
+    Column("records", BigInteger, nullable=False),
+    Column("total", BigInteger, nullable=False),
+    PrimaryKeyConstraint("user_id", "day", "metric", "feature", "model", "bin", name="pk_usage_histograms"),
+)

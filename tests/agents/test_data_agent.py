@@ -72,7 +72,31 @@ def test_nearest_rank_percentiles_by_hand(database):
     # 7 values: ranks ceil(3.5) = 4, ceil(6.65) = 7, ceil(6.93) = 7; the aggregated row is left out
     assert d["token_percentiles"]["tiny"] == {"prompt": {"p50": 40, "p95": 70, "p99": 70},
                                               "completion": {"p50": 40, "p95": 70, "p99": 70}}
-    assert d["latency_ms"] == {"p50": 500, "p95": 950}
+    # Above 127 values are ranked in bins of 64 per power of two: 500 is a bin of its own (steps of 4
+    # in [256, 512)); 950 lies in [944, 952) (steps of 8 in [512, 1024)) and reads as 944.
+    assert d["latency_ms"] == {"p50": 500, "p95": 944}
+
+
+def test_percentiles_read_whole_days_from_the_histograms_and_edges_from_the_records(database, monkeypatch):
+    from shared.agents import usage_profile
+    user = make_user()
+    base = datetime(2026, 11, 1)
+    insert_records(user, [record(base + timedelta(hours=7 * i, minutes=i), feature=("a", "b")[i % 2],
+                                 model=("gpt-4o", "gpt-4o-mini")[i % 3 % 2], prompt_tokens=37 * i + 1,
+                                 completion_tokens=(i * 7919) % 3001, latency_ms=None if i % 3 == 0 else 40 * i)
+                          for i in range(40)])
+    ranges = ((base, base + timedelta(days=12)), (base + timedelta(hours=5), base + timedelta(days=9, hours=3)),
+              (base + timedelta(hours=30), base + timedelta(hours=40)))
+    for start, end in ranges:
+        for filters in ({}, {"models": ["gpt-4o"]}, {"features": ["b"]}):
+            kept = analyze(user, start, end, emitter=Emitter(), **filters)
+            with monkeypatch.context() as patch:
+                patch.setattr(usage_profile, "whole_days", lambda scope: {"day_start": scope.start,
+                                                                          "day_end": scope.start})
+                binned = analyze(user, start, end, emitter=Emitter(), **filters)
+            assert kept.token_percentiles == binned.token_percentiles and kept.latency_ms == binned.latency_ms
+            assert kept.profile.runaway == binned.profile.runaway
+            assert kept.profile.completion and kept.profile.latency
 
 
 def test_repeated_prompt_share_counts_records_whose_hash_repeats(database):

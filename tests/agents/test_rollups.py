@@ -1,8 +1,9 @@
-"""The data agent reads the same figures from the hourly rollups as from the records themselves.
+"""The data agent reads the same figures from the rollups as from the records themselves.
 
-Each check analyses a range once as it runs (whole hours from ``usage_hourly``, edges from the
-records) and once with the rollups left out (every record read), after inserts, updates that move
-records between hours and cells, and deletes -- on both backends.
+Each check analyses a range once as it runs (whole hours from ``usage_hourly``, whole days from
+``usage_histograms``, edges from the records) and once with the rollups left out (every record
+read), after inserts, updates that move records between hours, days and cells, and deletes -- on
+both backends.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from shared.agents import usage_profile
 from shared.agents.data import analyze
 from shared.agents.events import Emitter
 from shared.db import transaction
-from shared.db.schema import usage_hourly, usage_records, users
+from shared.db.schema import usage_histograms, usage_hourly, usage_records, users
 from tests.agents.dataopt_records import insert_records, make_user, record
 
 START, END = datetime(2026, 11, 1), datetime(2026, 11, 3)
@@ -26,6 +27,7 @@ def _both(user, monkeypatch, start=START, end=END, **filters) -> dict:
     with monkeypatch.context() as patch:
         patch.setattr(usage_profile, "whole_hours", lambda scope: {"whole_start": scope.start,
                                                                    "whole_end": scope.start})
+        patch.setattr(usage_profile, "whole_days", lambda scope: {"day_start": scope.start, "day_end": scope.start})
         raw = analyze(user, start, end, emitter=Emitter(), **filters).to_dict()
     assert rolled == raw
     return rolled
@@ -54,7 +56,7 @@ def test_rollups_match_the_records_through_inserts_updates_and_deletes(database,
     with transaction() as conn:
         ids = [row[0] for row in conn.execute(select(t.request_id).where(t.user_id == user).order_by(t.id))]
         conn.execute(update(usage_records).where(t.user_id == user, t.request_id == ids[3])
-                     .values(timestamp=T + timedelta(hours=7, minutes=1), max_tokens=5))
+                     .values(timestamp=T + timedelta(hours=20, minutes=1), max_tokens=5, completion_tokens=777))
         conn.execute(update(usage_records).where(t.user_id == user, t.request_id.in_(ids[10:14]))
                      .values(model="gpt-4o-mini", provider="openai"))
         conn.execute(delete(usage_records).where(t.user_id == user, t.request_id.in_(ids[20:30])))
@@ -68,13 +70,18 @@ def test_rollups_leave_with_the_records_and_the_user(database):
     alice, bob = make_user("alice"), make_user("bob")
     insert_records(alice, _rows()[:10])
     insert_records(bob, _rows()[:10])
-    count = select(func.count()).select_from(usage_hourly)
+    for table in (usage_hourly, usage_histograms):
+        count = select(func.count()).select_from(table)
+        with transaction() as conn:
+            assert conn.execute(count.where(table.c.user_id == alice)).scalar_one() > 0
+            assert conn.execute(count.where(table.c.user_id == bob)).scalar_one() > 0
     with transaction() as conn:
-        assert conn.execute(count.where(usage_hourly.c.user_id == alice)).scalar_one() > 0
         conn.execute(delete(usage_records).where(usage_records.c.user_id == alice))
-        assert conn.execute(count.where(usage_hourly.c.user_id == alice)).scalar_one() == 0
         conn.execute(delete(users).where(users.c.id == bob))
-        assert conn.execute(count.where(usage_hourly.c.user_id == bob)).scalar_one() == 0
+    for table in (usage_hourly, usage_histograms):
+        with transaction() as conn:
+            assert conn.execute(select(func.count()).select_from(table)
+                                .where(table.c.user_id.in_([alice, bob]))).scalar_one() == 0
 
 
 def test_whole_hours_are_those_inside_the_range():
