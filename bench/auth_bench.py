@@ -240,9 +240,9 @@ def warm_up(env: dict[str, str]) -> bytes:
 IMPORT_LAYERS = [
     ("functions_framework", "import functions_framework"),
     ("+ shared.http, shared.health", "import shared.http, shared.health"),
-    ("+ shared.auth (PyJWT)", "import shared.auth"),
     ("+ functions.auth.main (the unit)", "import functions.auth.main"),
     ("+ shared.db (SQLAlchemy, on first health)", "import shared.db, shared.db.schema"),
+    ("+ shared.auth.tokens (PyJWT, on first token)", "import shared.auth.tokens"),
     ("+ functions.auth.service (argon2, store)", "import functions.auth.service"),
     ("+ root main.py (every other unit too)", "import main"),
 ]

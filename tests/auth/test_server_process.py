@@ -76,12 +76,13 @@ def test_full_flow_through_a_real_server(auth_server, database):
 
 
 def test_importing_the_unit_stays_light(tmp_path):
-    """Cold start: the unit imports neither Alembic, SQLAlchemy nor argon2, and connects nowhere."""
+    """Cold start: the unit imports neither Alembic, SQLAlchemy, argon2 nor PyJWT, and connects nowhere."""
     script = ("import sys, socket\n"
               "def refuse(*a, **k): raise AssertionError('connected at import time')\n"
               "socket.socket.connect = refuse\n"
               "import functions.auth.main as unit\n"
-              "heavy = sorted(m for m in ('alembic', 'sqlalchemy', 'argon2', 'pg8000') if m in sys.modules)\n"
+              "heavy = sorted(m for m in ('alembic', 'sqlalchemy', 'argon2', 'pg8000', 'jwt', 'cryptography')\n"
+              "         if m in sys.modules)\n"
               "print(heavy, callable(unit.auth))\n")
     for url in ("", "not a url", "postgresql+pg8000://u@127.0.0.1:1/x"):
         env = {**os.environ, "DATABASE_URL": url, "TOKENWISE_DATA_DIR": str(tmp_path)}
