@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from shared.auth import passwords
 from shared.errors import ValidationFailed
 
 MAX_EMAIL_LENGTH = 320
@@ -61,6 +60,8 @@ def required_string(body: dict[str, Any], field: str) -> str:
 
 def registration(body: dict[str, Any]) -> tuple[str, str, str | None]:
     """``(email, password, name)`` of a sign-up, or 422 with every field's problem and the policy."""
+    # Here, not at the top: the token check reads its field through this module and needs no argon2.
+    from shared.auth import passwords
     problems: dict[str, str] = {}
     raw_email = _string(body, "email", problems)
     password = _string(body, "password", problems)
