@@ -28,11 +28,14 @@ log = get_logger("http")
 DEFAULT_MAX_BODY = 1 * 1024 * 1024
 
 Handler = Callable[..., Any]
+# What json.dumps(body, default=str) does, without building an encoder for every response.
+_to_json = json.JSONEncoder(default=str).encode
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> flask.Response:
-    return flask.Response(json.dumps(body, default=str), status=status,
-                          headers=headers or {}, mimetype="application/json")
+    # A ready content type: ``mimetype=`` would re-derive the same header on every response.
+    return flask.Response(_to_json(body), status=status, headers=headers,
+                          content_type="application/json")
 
 
 def error_response(err: errors.HTTPError) -> flask.Response:
@@ -77,6 +80,9 @@ class FunctionApp:
         self.started = time.monotonic()
         self.url_map = Map(strict_slashes=False, merge_slashes=False)
         self.handlers: dict[str, Handler] = {}
+        # (path, method) -> handler for rules without variables: most requests are found here
+        # without binding and walking the URL map; anything else goes through the map.
+        self.exact: dict[tuple[str, str], Handler] = {}
         self.route("/health")(lambda request: health_response(self, ready=False))
         self.route("/health/ready")(lambda request: health_response(self, ready=True))
 
@@ -84,17 +90,25 @@ class FunctionApp:
         """Register ``handler(request, **url_args)`` for ``<prefix><rule>``."""
         def register(handler: Handler) -> Handler:
             endpoint = f"{handler.__name__}:{rule}:{','.join(methods)}"
-            self.url_map.add(Rule(self.prefix + rule if rule != "/" or not self.prefix else self.prefix,
-                                  methods=list(methods), endpoint=endpoint))
+            path = self.prefix + rule if rule != "/" or not self.prefix else self.prefix
+            self.url_map.add(Rule(path, methods=list(methods), endpoint=endpoint))
             self.handlers[endpoint] = handler
+            for method in methods if "<" not in path else ():
+                self.exact.setdefault((path, method), handler)  # the map, too, keeps the first of twins
             return handler
         return register
 
     def __call__(self, request: flask.Request) -> flask.Response:
-        request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+        environ = request.environ
+        request_id = environ.get("HTTP_X_REQUEST_ID") or uuid.uuid4().hex
         try:
-            endpoint, args = self.url_map.bind_to_environ(request.environ).match()
-            result = self.handlers[endpoint](request, **args)
+            # PATH_INFO is what the map matches too; a non-ASCII path never equals a rule here.
+            handler = self.exact.get((environ.get("PATH_INFO", ""), request.method))
+            if handler is not None:
+                result = handler(request)
+            else:
+                endpoint, args = self.url_map.bind_to_environ(environ).match()
+                result = self.handlers[endpoint](request, **args)
         except errors.HTTPError as err:
             response = error_response(err)
         except _WzNotFound:
