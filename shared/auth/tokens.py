@@ -14,6 +14,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import jwt
+from jwt.algorithms import HMACAlgorithm
 
 from shared import config
 from shared.auth.secret import jwt_secret
@@ -24,6 +25,40 @@ AUDIENCE = "tokenwise-api"
 LEEWAY_S = 10
 ACCESS, REFRESH = "access", "refresh"
 REQUIRED = ["sub", "iat", "nbf", "exp", "jti", "iss", "aud", "typ", "sid"]
+
+
+class _HS256(HMACAlgorithm):
+    """HS256 that vets a key once per key value instead of once per token.
+
+    PyJWT's ``prepare_key`` refuses keys that look asymmetric (PEM, SSH, DER, JWK JSON)
+    and costs more than the signature check itself (tens of microseconds under load).
+    Its verdict depends on the key bytes alone, so the last key and its result are kept;
+    a different key (a rotated ``JWT_SECRET``) is vetted afresh. Signatures and claims
+    are still checked on every token.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(HMACAlgorithm.SHA256)
+        self._vetted: tuple[object, bytes] | None = None
+
+    def prepare_key(self, key: str | bytes) -> bytes:
+        vetted = self._vetted
+        if vetted is not None and type(vetted[0]) is type(key) and vetted[0] == key:
+            return vetted[1]
+        prepared = super().prepare_key(key)
+        self._vetted = (key, prepared)  # one tuple swap: a concurrent reader sees old or new, never half
+        return prepared
+
+
+def _codec() -> jwt.PyJWT:
+    codec = jwt.PyJWT(options={"require": REQUIRED})  # merged once here, not on every decode
+    signer = jwt.PyJWS(algorithms=[])  # knows no algorithm but ours
+    signer.register_algorithm(ALGORITHM, _HS256())
+    codec._jws = signer  # where PyJWT 2.x (pinned) keeps its signature layer; a test checks it is used
+    return codec
+
+
+_CODEC = _codec()
 
 
 class TokenError(Exception):
@@ -47,7 +82,7 @@ def _encode(claims: dict, ttl_s: int, now: datetime | None) -> tuple[str, dateti
     now = now or datetime.now(timezone.utc)
     expires = now + timedelta(seconds=ttl_s)
     payload = {**claims, "iat": now, "nbf": now, "exp": expires, "iss": ISSUER, "aud": AUDIENCE}
-    return jwt.encode(payload, jwt_secret(), algorithm=ALGORITHM), expires
+    return _CODEC.encode(payload, jwt_secret(), algorithm=ALGORITHM), expires
 
 
 def issue_access_token(user_id: str, email: str, session_id: str,
@@ -81,11 +116,11 @@ def decode_token(token: str, expected_type: str = ACCESS) -> dict:
         raise TokenError("missing_token", "No token was given.")
     if not token.isascii():  # a JWT is base64url and dots; this also keeps unencodable text out of PyJWT
         raise TokenError("malformed_token", "The token is not a JWT.")
-    # The allow-list alone refuses "none", RS256 and HS512 headers (InvalidAlgorithmError)
-    # before any key is used; parsing the header separately first would double the cost.
+    # The codec requires every claim of REQUIRED. The allow-list alone refuses "none", RS256 and
+    # HS512 headers (InvalidAlgorithmError) before any key is used; parsing the header first would double the cost.
     try:
-        claims = jwt.decode(token, jwt_secret(), algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
-                            leeway=LEEWAY_S, options={"require": REQUIRED})
+        claims = _CODEC.decode(token, jwt_secret(), algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
+                               leeway=LEEWAY_S)
     except jwt.InvalidTokenError as exc:
         code = next(code for kind, code in _ERRORS if isinstance(exc, kind))
         raise TokenError(code, str(exc)) from None
