@@ -10,8 +10,8 @@ anything unexpected is logged with its stack and answered 500 ``internal_error``
 from __future__ import annotations
 
 import json
+import secrets
 import time
-import uuid
 from typing import Any, Callable
 
 import flask
@@ -100,7 +100,8 @@ class FunctionApp:
 
     def __call__(self, request: flask.Request) -> flask.Response:
         environ = request.environ
-        request_id = environ.get("HTTP_X_REQUEST_ID") or uuid.uuid4().hex
+        # 32 random hex digits, as uuid4().hex gave, for a third of its cost.
+        request_id = environ.get("HTTP_X_REQUEST_ID") or secrets.token_hex(16)
         try:
             # PATH_INFO is what the map matches too; a non-ASCII path never equals a rule here.
             handler = self.exact.get((environ.get("PATH_INFO", ""), request.method))
