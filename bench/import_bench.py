@@ -96,8 +96,10 @@ def _checkpoint(engine) -> None:
 
 def run(rows: int, seed: int, pg_url: str, batch_rows: int | None) -> dict:
     schema = f"tw_bench_{uuid.uuid4().hex[:10]}"
-    # pg8000's socket timeout also bounds each statement's wait: one COPY of a million rows needs longer
-    os.environ.update({"DATABASE_URL": pg_url, "TOKENWISE_DB_SCHEMA": schema, "DB_CONNECT_TIMEOUT_S": "900"})
+    # pg8000's socket timeout and the server's statement timeout bound each statement: one COPY of a
+    # million rows needs longer than the defaults on a busy machine.
+    os.environ.update({"DATABASE_URL": pg_url, "TOKENWISE_DB_SCHEMA": schema, "DB_CONNECT_TIMEOUT_S": "900",
+                       "DB_QUERY_TIMEOUT_S": "900"})
     from shared.db import get_engine, reset_engine
     from shared.db.migrate import upgrade
     from shared.db.schema import users

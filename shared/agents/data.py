@@ -12,7 +12,7 @@ in which a backend happens to add floats cannot change a figure; breakdowns are 
 (descending, then name); ``by_day`` lists the days that have records, ascending; percentiles are
 nearest-rank over single-request records, in value bins (exact below 128, at most 1.6% low above:
 see ``shared.agents.sql``); ``repeated_prompt_share`` is the share of records with a
-prompt hash whose hash occurs more than once in scope; ``hourly_profile`` counts requests per UTC
+prompt hash that repeat a prompt sent earlier in scope to the same model for the same feature; ``hourly_profile`` counts requests per UTC
 hour. The ``profile`` attribute carries the raw aggregates for the optimization agent.
 """
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any
 from shared.config import utc_iso
 from shared.agents.events import Emitter
 from shared.agents.protocol import AgentRun
+from shared.usage.rollups import refresh_if_dirty
 from shared.agents.sql import Scope
 from shared.agents.statements import fetch_concurrently
 from shared.agents.usage_profile import (
@@ -120,6 +121,7 @@ def build_result(profile: UsageProfile) -> DataResult:
 def load_profile(scope: Scope, run: AgentRun) -> UsageProfile:
     """The three SQL passes (concurrently where the backend allows), each reported as a tool call."""
     profile = UsageProfile(scope)
+    refresh_if_dirty(scope.user_id)  # what an import cut short or another writer left to roll up
     with fetch_concurrently(scope, (aggregate_rows, replay_rows, distribution_rows)) as results:
         with run.tool("aggregate_usage", scope.summary()) as summary:
             rows = apply_aggregates(profile, results[0]())

@@ -8,15 +8,14 @@
 - ``naive_utc``: the convention the database stores (naive UTC) from any datetime.
 - ``whole_hours`` and ``whole_days``: the whole hours (days) of a scope, which the hourly rollups
   (the daily histograms) answer.
-- ``value_bin``: the histogram bin of a token count or latency, as the daily histograms keep it.
 
 Percentiles are nearest-rank on both backends: the p-th percentile of n values is the smallest
 value v whose cumulative count c satisfies ``100 * c >= p * n`` (the value at rank ceil(p n / 100)).
 That is PostgreSQL's ``percentile_disc`` definition, written with integer arithmetic only, so
 SQLite (which has no percentile functions) computes it identically from a histogram. The values
-ranked are bins (``value_bin``): exact below 128, and above that at most 1/64 (1.6%) below the
-value, the resolution of an HDR histogram with two significant binary digits of six bits -- enough
-to size a max_tokens cap or read a latency, and what lets whole days be read as a few rows.
+ranked are bins (``shared.usage.rollups.value_bin``): exact below 128, and above that at most
+1/64 (1.6%) below the value, as in an HDR histogram -- enough to size a max_tokens cap or read a
+latency, and what lets whole days be read as a few rows.
 """
 from __future__ import annotations
 
@@ -162,15 +161,6 @@ class Scope:
         return {"start": self.start.isoformat(), "end": self.end.isoformat(),
                 "models": list(self.models) if self.models else None,
                 "features": list(self.features) if self.features else None}
-
-
-def value_bin(value: str) -> str:
-    """The bin of an integer ``value``: itself below 128, else rounded down to a multiple of
-    2^(k-6) for a value in [2^k, 2^(k+1)). Integer arithmetic only, so both backends agree; the
-    daily histograms (migration 0006) bin with the same expression."""
-    steps = " ".join(f"WHEN {value} < {2 ** (k + 1)} THEN {value} / {2 ** (k - 6)} * {2 ** (k - 6)}"
-                     for k in range(7, 31))
-    return f"CASE WHEN {value} < 128 THEN {value} {steps} ELSE {value} END"
 
 
 def whole_hours(scope: Scope) -> dict[str, datetime]:

@@ -1,32 +1,31 @@
 """One user's usage in a range, aggregated in SQL: everything the data and optimization agents read.
 
-Three statements, each reading the records in scope once. Each is fetched by its own function
-(``aggregate_rows``, ``replay_rows``, ``distribution_rows``) that only reads, so they may run at the
-same time on separate connections; ``apply_aggregates``, then ``apply_repeats`` and
-``apply_distributions`` fold the rows into a ``UsageProfile``. The tool names are:
+Three read-only statements over the rollups the database keeps (``shared.usage.rollups``,
+refreshed before an analysis reads them). Each is fetched by its own function (``aggregate_rows``,
+``replay_rows``, ``distribution_rows``), so they may run at the same time on separate connections;
+``apply_aggregates``, then ``apply_repeats`` and ``apply_distributions`` fold the rows into a
+``UsageProfile``. The tool names are:
 
 - ``aggregate_usage``: a cube grouped by model, provider, feature, batch flag and UTC hour --
-  read from the hourly rollups the database keeps (``usage_hourly``) for the whole hours of the
-  scope, and from the records only for the partial hours at its edges -- rolled up in SQL into totals, per model / provider / feature / day / hour, and per
-  optimization cell (feature, model, provider, batch).
-- ``replay_repeats``: the prompt hashes that occur more than once in scope (found from the
-  per-user hash counts the database keeps in ``usage_prompt_hashes``), then only their records,
-  ordered by (prompt hash, model, status, time, request id) so that a window function sees each
-  record's previous twin -- the same prompt to the same model -- and how many seconds
-  earlier it came; summed per cell. Restricting the ordered replay to repeated hashes keeps the
-  costly window work to the records that can repeat.
+  read from ``usage_hourly`` for the whole hours of the scope, and from the records only for the
+  partial hours at its edges -- rolled up in SQL into totals, per model / provider / feature /
+  day / hour, and per optimization cell (feature, model, provider, batch).
+- ``replay_repeats``: the records in scope whose prompt was sent earlier in scope to the same
+  model for the same feature (``usage_repeats``: each repeated record with the time of its
+  chain's previous record and previous successful one), and how many seconds after that earlier
+  success each came; summed per cell.
 - ``token_distributions``: histograms of prompt and completion tokens per feature and of latency
-  overall -- read from the daily histograms the database keeps (``usage_histograms``) for the
-  whole days of the scope, and binned from the records only for the partial days at its edges --
-  reduced in SQL to nearest-rank p50/p95/p99 over value bins (see ``shared.agents.sql``), and the
-  output tokens above the max_tokens cap the optimization agent would propose (p99 x 1.5, rounded
-  up to 64 tokens) -- the only part of a lower cap that changes a bill.
+  overall -- read from ``usage_histograms`` for the whole days of the scope, and binned from the
+  records only for the partial days at its edges -- reduced in SQL to nearest-rank p50/p95/p99
+  over value bins (see ``shared.agents.sql``), and the output tokens above the max_tokens cap the
+  optimization agent would propose (p99 x 1.5, rounded up to 64 tokens) -- the only part of a
+  lower cap that changes a bill.
 
 Conventions: ``requests`` counts ``request_count`` (an aggregated export row stands for several
 requests); distributions and caching replays use only single-request rows, since an aggregated
 row carries totals, not one request's size. A request is an error when its status is not
-``success``. Response-cache hits are successful requests whose previous successful twin is less
-than the TTL earlier (1 h and 24 h); prompt-cache hits likewise within 5 minutes, for prompts of at
+``success``. Response-cache hits are successful requests whose previous successful twin in scope
+is less than the TTL earlier (1 h and 24 h); prompt-cache hits likewise within 5 minutes, for prompts of at
 least 1,024 tokens, counting the cacheable prefix in 128-token steps; every other such prompt
 would be a cache write.
 """
@@ -38,48 +37,16 @@ from typing import Any
 from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.engine import Connection
 
-from shared.agents.sql import Dialect, Scope, value_bin, whole_days, whole_hours
+from shared.agents.sql import Dialect, Scope, whole_days, whole_hours
+from shared.usage.rollups import (CACHEABLE, MEASURES, NEW_WRITE, PROMPT_CACHE_MIN_TOKENS,  # noqa: F401 (re-exported)
+                                  PROMPT_CACHE_STEP_TOKENS, value_bin)
 
 RESPONSE_CACHE_TTLS_S = (3600, 86400)
 PROMPT_CACHE_TTL_S = 300
-PROMPT_CACHE_MIN_TOKENS = 1024
-PROMPT_CACHE_STEP_TOKENS = 128
 # The max_tokens cap proposed from a feature's output distribution: p99 x NUM / DEN, rounded up to STEP.
 CAP_NUM, CAP_DEN, CAP_STEP = 3, 2, 64
 PERCENTILES = (50, 95, 99)
-
-# The prefix a provider would cache: from the minimum size, in whole steps (0 when not cacheable).
-_CACHEABLE = (f"CASE WHEN prompt_tokens >= {PROMPT_CACHE_MIN_TOKENS} AND request_count = 1 "
-              f"AND status = 'success' AND prompt_hash IS NOT NULL "
-              f"THEN {PROMPT_CACHE_MIN_TOKENS} + ((prompt_tokens - {PROMPT_CACHE_MIN_TOKENS})"
-              f" / {PROMPT_CACHE_STEP_TOKENS}) * {PROMPT_CACHE_STEP_TOKENS} ELSE 0 END")
-# Of that prefix, what is not already billed as a cache read or write.
-_NEW_WRITE = ("CASE WHEN cacheable > cached_tokens + cache_write_tokens "
-              "THEN cacheable - cached_tokens - cache_write_tokens ELSE 0 END")
-
-# (name, expression over the records, how cube rows roll up)
-_CUBE_MEASURES: tuple[tuple[str, str, str], ...] = (
-    ("requests", "SUM(request_count)", "SUM"),
-    ("records", "COUNT(*)", "SUM"),
-    ("errors", "SUM(CASE WHEN status = 'success' THEN 0 ELSE request_count END)", "SUM"),
-    ("cost_usd", "SUM(cost_usd)", "SUM"),
-    ("unpriced", "SUM(CASE WHEN cost_usd IS NULL THEN request_count ELSE 0 END)", "SUM"),
-    ("prompt_tokens", "SUM(prompt_tokens)", "SUM"),
-    ("completion_tokens", "SUM(completion_tokens)", "SUM"),
-    ("cached_tokens", "SUM(cached_tokens)", "SUM"),
-    ("cache_write_tokens", "SUM(cache_write_tokens)", "SUM"),
-    ("hashed", "COUNT(prompt_hash)", "SUM"),
-    ("cache_eligible", "SUM(CASE WHEN cacheable > 0 THEN 1 ELSE 0 END)", "SUM"),
-    ("cache_eligible_write_tokens", f"SUM({_NEW_WRITE})", "SUM"),
-    ("max_tokens_min", "MIN(max_tokens)", "MIN"),
-    ("max_tokens_max", "MAX(max_tokens)", "MAX"),
-    ("max_tokens_records", "COUNT(max_tokens)", "SUM"),
-    ("truncated", "SUM(CASE WHEN completion_tokens >= max_tokens THEN 1 ELSE 0 END)", "SUM"),
-    ("max_prompt", "MAX(CASE WHEN request_count = 1 THEN prompt_tokens END)", "MAX"),
-    ("max_completion", "MAX(CASE WHEN request_count = 1 THEN completion_tokens END)", "MAX"),
-    ("latency_ms_sum", "SUM(latency_ms)", "SUM"),
-    ("latency_records", "COUNT(latency_ms)", "SUM"),
-)
+_CUBE_MEASURES = MEASURES  # the cube's measures are the hourly rollups' (name, expression, how rows combine)
 _HIT_1H, _HIT_24H = "gap_s < 3600", "gap_s < 86400"
 _PROMPT_HIT = f"cacheable > 0 AND gap_s < {PROMPT_CACHE_TTL_S}"
 _REPLAY_MEASURES: tuple[tuple[str, str], ...] = (
@@ -91,7 +58,7 @@ _REPLAY_MEASURES: tuple[tuple[str, str], ...] = (
     ("prompt_cache_hits", f"SUM(CASE WHEN {_PROMPT_HIT} THEN 1 ELSE 0 END)"),
     ("prompt_cache_read_tokens",
      f"SUM(CASE WHEN {_PROMPT_HIT} AND cacheable > cached_tokens THEN cacheable - cached_tokens ELSE 0 END)"),
-    ("prompt_cache_hit_write_tokens", f"SUM(CASE WHEN {_PROMPT_HIT} THEN {_NEW_WRITE} ELSE 0 END)"),
+    ("prompt_cache_hit_write_tokens", f"SUM(CASE WHEN {_PROMPT_HIT} THEN {NEW_WRITE} ELSE 0 END)"),
     ("hit_sample_first", f"MIN(CASE WHEN {_HIT_1H} THEN request_id END)"),
     ("hit_sample_last", f"MAX(CASE WHEN {_HIT_1H} THEN request_id END)"),
     ("prompt_hit_sample", f"MIN(CASE WHEN {_PROMPT_HIT} THEN request_id END)"),
@@ -220,7 +187,7 @@ def _aggregate_sql(d: Dialect, scope: Scope) -> str:
 WITH scoped AS (
   SELECT model, provider, feature, {d.as_int('is_batch')} AS batch, {d.hour_bucket('"timestamp"')} AS bucket,
          status, request_count, cost_usd, prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens,
-         max_tokens, latency_ms, prompt_hash, {_CACHEABLE} AS cacheable
+         max_tokens, latency_ms, prompt_hash, {CACHEABLE} AS cacheable
   FROM usage_records
   WHERE {scope.where('("timestamp" < :whole_start OR "timestamp" >= :whole_end)')} {d.fence()}
 ), cube AS MATERIALIZED (
@@ -240,33 +207,20 @@ WITH scoped AS (
 
 
 def _replay_sql(d: Dialect, scope: Scope) -> str:
-    # Candidates are the hashes the user has more than once at all (``usage_prompt_hashes``, kept by
-    # triggers): a superset of those repeated in scope, found through a small partial index, so only
-    # their records are read. ``twins`` then keeps the hashes that repeat within the scope itself.
-    # ``candidates`` is MATERIALIZED: in a parallel plan each worker would otherwise rebuild it.
+    # ``usage_repeats`` holds only the records that have an earlier twin in their chain (same
+    # prompt hash, feature and model), with when it came, so the in-scope replay is a filter: a
+    # twin before the range does not count, nor does a successful one before it for a cache hit.
     measures = ",\n  ".join(f"{expr} AS {name}" for name, expr in _REPLAY_MEASURES)
-    c = d.collate_c()
     return f"""
-WITH candidates AS MATERIALIZED (
-  SELECT prompt_hash FROM usage_prompt_hashes WHERE user_id = :user_id AND records > 1
-), ordered AS (
-  SELECT model, provider, feature, is_batch, status, request_count, cost_usd, prompt_tokens, cached_tokens,
-         cache_write_tokens, "timestamp", prompt_hash, request_id,
-         COUNT(*) OVER (PARTITION BY prompt_hash{c}) AS twins,
-         LAG(model) OVER w AS prev_model, LAG(status) OVER w AS prev_status, LAG("timestamp") OVER w AS prev_time
-  FROM usage_records
-  WHERE {scope.where("prompt_hash IN (SELECT prompt_hash FROM candidates)")}
-  WINDOW w AS (PARTITION BY prompt_hash{c} ORDER BY model{c}, status{c}, "timestamp", request_id{c})
-), flagged AS (
-  SELECT feature, model, provider, {d.as_int('is_batch')} AS batch, cost_usd, cached_tokens, cache_write_tokens,
-         request_id, {_CACHEABLE} AS cacheable,
-         CASE WHEN status = 'success' AND prev_status = 'success' AND prev_model = model AND request_count = 1
-              THEN {d.epoch_seconds('"timestamp"')} - {d.epoch_seconds('prev_time')} END AS gap_s
-  FROM ordered WHERE twins > 1 {d.fence()}
-)
 SELECT feature, model, provider, batch,
   {measures}
-FROM flagged
+FROM (
+  SELECT feature, model, provider, {d.as_int('is_batch')} AS batch, cost_usd, cached_tokens, cache_write_tokens,
+         request_id, {CACHEABLE} AS cacheable,
+         CASE WHEN status = 'success' AND request_count = 1 AND prev_success_at >= :start
+              THEN {d.epoch_seconds('"timestamp"')} - {d.epoch_seconds('prev_success_at')} END AS gap_s
+  FROM usage_repeats WHERE {scope.where("prev_at >= :start")} {d.fence()}
+) AS flagged
 GROUP BY feature, model, provider, batch
 """
 

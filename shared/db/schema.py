@@ -143,23 +143,11 @@ ws_tickets = Table(
 )
 
 
-# --- How many records each user has per prompt hash: kept exact by triggers on usage_records
-# (migration 0004), so the repeated-prompt analysis reads only the hashes that repeat. ---
-from sqlalchemy import PrimaryKeyConstraint, text  # noqa: E402  (only this table uses them)
+from sqlalchemy import PrimaryKeyConstraint  # noqa: E402  (only the rollup tables use it)
 
-usage_prompt_hashes = Table(
-    "usage_prompt_hashes", metadata,
-    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
-    Column("prompt_hash", String(128), nullable=False),
-    Column("records", Integer, nullable=False),
-    PrimaryKeyConstraint("user_id", "prompt_hash", name="pk_usage_prompt_hashes"),
-    Index("ix_usage_prompt_hashes_repeated", "user_id", "prompt_hash",
-          postgresql_where=text("records > 1"), sqlite_where=text("records > 1")),
-)
-
-
-# --- Hourly rollups of usage_records per (user, hour, model, provider, feature, batch flag), kept exact
-# by triggers (migration 0005); the data agent reads them for the whole hours of a range. ---
+# --- Rollups of usage_records, rebuilt for the days triggers mark dirty (migration 0006,
+# ``shared.usage.rollups``); the data agent reads them. Hourly per (user, hour, model, provider,
+# feature, batch flag): ---
 _HOURLY_SUMS = ("requests", "records", "errors", "unpriced", "prompt_tokens", "completion_tokens", "cached_tokens",
                 "cache_write_tokens", "hashed", "cache_eligible", "cache_eligible_write_tokens", "max_tokens_records",
                 "truncated", "latency_ms_sum", "latency_records")
@@ -179,9 +167,8 @@ usage_hourly = Table(
 )
 
 
-# --- Daily histograms of prompt tokens, completion tokens and latency per (user, day, feature, model) in
-# value bins (exact below 128, then 64 per power of two), kept exact by triggers (migration 0006); the
-# data agent reads them for the whole days of a range. ---
+# Daily histograms of prompt tokens, completion tokens and latency per (user, day, feature, model) in
+# value bins (exact below 128, then 64 per power of two):
 usage_histograms = Table(
     "usage_histograms", metadata,
     Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
@@ -193,4 +180,37 @@ usage_histograms = Table(
     Column("records", BigInteger, nullable=False),
     Column("total", BigInteger, nullable=False),
     PrimaryKeyConstraint("user_id", "day", "metric", "feature", "model", "bin", name="pk_usage_histograms"),
+)
+
+# Each record whose prompt the user sent before to the same model for the same feature, with when:
+usage_repeats = Table(
+    "usage_repeats", metadata,
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("request_id", String(200), nullable=False),
+    Column("timestamp", DateTime, nullable=False),
+    Column("prev_at", DateTime, nullable=False),  # the chain's previous record
+    Column("prev_success_at", DateTime, nullable=True),  # the chain's previous successful record
+    Column("prompt_hash", String(128), nullable=False),
+    Column("feature", String(200), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("provider", String(64), nullable=False),
+    Column("is_batch", Boolean, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("request_count", Integer, nullable=False),
+    Column("cost_usd", Float, nullable=True),
+    Column("prompt_tokens", Integer, nullable=False),
+    Column("cached_tokens", Integer, nullable=False),
+    Column("cache_write_tokens", Integer, nullable=False),
+    PrimaryKeyConstraint("user_id", "request_id", name="pk_usage_repeats"),
+    Index("ix_usage_repeats_user_time", "user_id", "timestamp"),
+)
+
+# The (user, UTC day) pairs whose records changed since their rollups were last rebuilt:
+usage_dirty_days = Table(
+    "usage_dirty_days", metadata,
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("day", DateTime, nullable=False),
+    Column("day_end", DateTime, nullable=False),
+    Column("version", BigInteger, nullable=False),  # bumped by every change, so a refresh clears only what it saw
+    PrimaryKeyConstraint("user_id", "day", name="pk_usage_dirty_days"),
 )

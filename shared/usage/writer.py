@@ -7,7 +7,9 @@ following it. At most one batch waits in the queue, so memory stays at about
 three batches. On SQLite (in-process) batches are written inline. A database
 failure stops the writer; the importer then answers 503 with ``committed`` =
 ``{imported, duplicates, through_row}``. After the first batch that meets an
-already stored request id, the writer stops trying the optimistic COPY.
+already stored request id, the writer stops trying the optimistic COPY. When
+every batch is written, ``close()`` refreshes the planner statistics after a
+large load and the user's rollups (``shared.usage.rollups``).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from datetime import datetime
 from shared.db import DatabaseUnavailable, backend, transaction
 from shared.errors import ServiceUnavailable
 from shared.logging import get_logger
+from shared.usage.rollups import refresh_if_dirty
 from shared.usage.store import BatchBuilder, PreparedBatch, refresh_statistics, write_batch
 
 log = get_logger("usage.writer")
@@ -110,8 +113,9 @@ class BatchWriter:
         try:
             with transaction() as conn:
                 refresh_statistics(conn, self.inserted)
-        except DatabaseUnavailable as exc:  # the rows are stored; fresher statistics only speed reads
-            log.warning("statistics not refreshed after import", extra={"fields": {
+            refresh_if_dirty(self.user_id)
+        except DatabaseUnavailable as exc:  # the rows are stored; the next analysis rolls them up
+            log.warning("rollups not refreshed after import", extra={"fields": {
                 "user_id": self.user_id, "reason": exc.reason}})
 
     def abandon(self) -> None:

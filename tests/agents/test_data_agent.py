@@ -99,12 +99,13 @@ def test_percentiles_read_whole_days_from_the_histograms_and_edges_from_the_reco
             assert kept.profile.completion and kept.profile.latency
 
 
-def test_repeated_prompt_share_counts_records_whose_hash_repeats(database):
+def test_repeated_prompt_share_counts_records_that_repeat_an_earlier_prompt_to_the_same_model(database):
     user = make_user()
     hashes = ["a", "a", "b", "c", "c", "c", None]
     insert_records(user, [record(T + timedelta(minutes=i), prompt_hash=h, model="gpt-4o-mini" if i == 0 else "gpt-4o")
                           for i, h in enumerate(hashes)])
-    assert _run(user)[0].to_dict()["repeated_prompt_share"] == round(5 / 6, 6)
+    # "a" went to two models once each; "c" three times to one: its second and third are repeats.
+    assert _run(user)[0].to_dict()["repeated_prompt_share"] == round(2 / 6, 6)
 
 
 def test_range_is_start_inclusive_end_exclusive_and_filters_apply(database):

@@ -1,7 +1,8 @@
 """A prompt counts as repeated only when it repeats inside the analysed range and filters.
 
-The per-user hash counts cover all time, so a hash seen once in range and again outside it (or
-under another model or feature filtered out) must not be counted; one seen twice in range must.
+Chains are per prompt hash, feature and model, kept for all time: a twin before the range (or
+under another feature or model) must not count, and only the second of a pair seen twice in
+range is a repeat of the first.
 """
 from __future__ import annotations
 
@@ -24,8 +25,12 @@ def test_a_twin_outside_the_range_or_filters_is_not_a_repeat(database):
         record(T + timedelta(minutes=2), prompt_hash="twice"), record(T + timedelta(minutes=3), prompt_hash="twice"),
     ])
     whole = analyze(user, START, END, emitter=Emitter())
-    assert whole.repeated_prompt_share == round(4 / 6, 6)
-    assert whole.profile.totals.repeated == 4 and whole.profile.totals.hits_1h == 2
+    # In range: "before" once (its twin is earlier), "after" once (its twin is at END), "tagged"
+    # once per feature, "twice" twice: one repeat out of six hashed records.
+    assert whole.repeated_prompt_share == round(1 / 6, 6)
+    assert whole.profile.totals.repeated == 1 and whole.profile.totals.hits_1h == 1
     chat = analyze(user, START, END, emitter=Emitter(), features=["chat"])
-    assert chat.repeated_prompt_share == round(2 / 5, 6)
-    assert chat.profile.totals.repeated == 2 and chat.profile.totals.hits_1h == 1
+    assert chat.repeated_prompt_share == round(1 / 5, 6)
+    assert chat.profile.totals.repeated == 1 and chat.profile.totals.hits_1h == 1
+    later = analyze(user, T + timedelta(minutes=3), END, emitter=Emitter())
+    assert later.profile.totals.repeated == 0 and later.profile.totals.hits_1h == 0

@@ -15,7 +15,8 @@ from shared.agents import usage_profile
 from shared.agents.data import analyze
 from shared.agents.events import Emitter
 from shared.db import transaction
-from shared.db.schema import usage_histograms, usage_hourly, usage_records, users
+from shared.db.schema import usage_histograms, usage_hourly, usage_records, usage_repeats, users
+from shared.usage.rollups import refresh_if_dirty
 from tests.agents.dataopt_records import insert_records, make_user, record
 
 START, END = datetime(2026, 11, 1), datetime(2026, 11, 3)
@@ -68,9 +69,10 @@ def test_rollups_match_the_records_through_inserts_updates_and_deletes(database,
 
 def test_rollups_leave_with_the_records_and_the_user(database):
     alice, bob = make_user("alice"), make_user("bob")
-    insert_records(alice, _rows()[:10])
-    insert_records(bob, _rows()[:10])
-    for table in (usage_hourly, usage_histograms):
+    insert_records(alice, _rows())
+    insert_records(bob, _rows())
+    assert refresh_if_dirty(alice) and refresh_if_dirty(bob)
+    for table in (usage_hourly, usage_histograms, usage_repeats):
         count = select(func.count()).select_from(table)
         with transaction() as conn:
             assert conn.execute(count.where(table.c.user_id == alice)).scalar_one() > 0
@@ -78,7 +80,8 @@ def test_rollups_leave_with_the_records_and_the_user(database):
     with transaction() as conn:
         conn.execute(delete(usage_records).where(usage_records.c.user_id == alice))
         conn.execute(delete(users).where(users.c.id == bob))
-    for table in (usage_hourly, usage_histograms):
+    assert refresh_if_dirty(alice) == 2 and refresh_if_dirty(bob) == 0  # alice's records spanned two days
+    for table in (usage_hourly, usage_histograms, usage_repeats):
         with transaction() as conn:
             assert conn.execute(select(func.count()).select_from(table)
                                 .where(table.c.user_id.in_([alice, bob]))).scalar_one() == 0
