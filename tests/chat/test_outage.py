@@ -52,6 +52,20 @@ def frames_until_closed(ws, run_id: str) -> list[dict]:
     return frames
 
 
+def notice_codes(ws, frames: list[dict], timeout: float = 5.0) -> list[str]:
+    """The notices among ``frames``; when there is none yet, the next one to arrive.
+
+    The notice comes when the history writer meets the outage, which on a busy machine can be
+    after a fast run has already answered.
+    """
+    codes = [f["code"] for f in frames if f["type"] == "notice"]
+    while not codes:
+        late = receive(ws, timeout)
+        if late["type"] == "notice":
+            codes.append(late["code"])
+    return codes
+
+
 def test_outage_mid_chat(proxied_pg, start_chat, new_user):
     server = start_chat(counting_pipeline, outbox_flush_s=0.2)
     user = new_user()
@@ -63,9 +77,8 @@ def test_outage_mid_chat(proxied_pg, start_chat, new_user):
         take_down(proxied_pg)
         during = ask(ws, "during", thread_id=before["thread_id"])
         frames = frames_until_closed(ws, during["run_id"])
-        notices = [f for f in frames if f["type"] == "notice"]
         events = [f for f in frames if f["type"] != "notice"]
-        assert [n["code"] for n in notices] == ["history_not_saved"]
+        assert notice_codes(ws, frames) == ["history_not_saved"]
         assert [(e["type"], e["agent"]) for e in events][-3:] == [
             ("agent_started", "data"), ("agent_error", "data"), ("agent_completed", "supervisor")]
         assert events[-2]["payload"]["code"] == "database_unavailable"
@@ -107,7 +120,7 @@ def test_a_new_thread_started_during_the_outage_is_saved_afterwards(proxied_pg, 
         take_down(proxied_pg)
         ack = ask(ws, "new while down")
         frames = frames_until_closed(ws, ack["run_id"])
-        assert [f["code"] for f in frames if f["type"] == "notice"] == ["history_not_saved"]
+        assert notice_codes(ws, frames) == ["history_not_saved"]
         bring_back(proxied_pg)
         wait_for(lambda: server.service.outbox.pending == 0, timeout=10)
     threads = requests.get(server.url + "/api/threads", headers=user.bearer(), timeout=5).json()["threads"]
