@@ -16,7 +16,10 @@ caller's transaction and in one pass per table:
 A refresh takes a per-user lock on PostgreSQL, so two never rebuild the same user at once, and
 clears only the marks it saw at their version: a day written again meanwhile stays dirty.
 ``refresh_if_dirty(user_id)`` runs one in its own transaction when a mark is left; an import
-refreshes when it ends (``shared.usage.writer``) and the data agent before it reads.
+refreshes when it ends (``shared.usage.writer``) and the data agent before it reads. Option:
+``ROLLUP_REFRESH_TIMEOUT_S`` (600): how long each refresh statement may run on PostgreSQL, beyond
+a request's ``DB_QUERY_TIMEOUT_S``. A refresh rebuilds the user's repeat chains whole (about 4 s a
+million records here); the hourly rollups and histograms only for the marked days.
 """
 from __future__ import annotations
 
@@ -25,7 +28,9 @@ import re
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from shared import config
 from shared.db import transaction
+from shared.db.budget import statement_budget
 
 PROMPT_CACHE_MIN_TOKENS = 1024
 PROMPT_CACHE_STEP_TOKENS = 128
@@ -145,8 +150,11 @@ def refresh(conn: Connection, user_id: str) -> int:
         conn.exec_driver_sql("SET LOCAL jit = off")
         conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
     params = {"user_id": user_id, "lo": min(m[0] for m in marks), "hi": max(m[1] for m in marks)}
-    for statement in _statements(postgres):
-        conn.exec_driver_sql(*_driver(conn, statement, params))
+    # A large history takes longer than a request's statement limit; a refresh cut off by it would
+    # leave the marks for the next analysis to time out on again.
+    with statement_budget(conn, config.env_float("ROLLUP_REFRESH_TIMEOUT_S", 600.0)):
+        for statement in _statements(postgres):
+            conn.exec_driver_sql(*_driver(conn, statement, params))
     conn.execute(text("DELETE FROM usage_dirty_days WHERE user_id = :user_id AND day = :day AND version = :version"),
                  [{"user_id": user_id, "day": day, "version": version} for day, _, version in marks])
     return len(marks)

@@ -43,3 +43,26 @@ def test_connect_timeout_does_not_cut_long_queries(pg_db, monkeypatch):
     monkeypatch.setenv("DB_CONNECT_TIMEOUT_S", "0.5")
     with transaction() as conn:
         assert conn.execute(text("SELECT pg_sleep(1.2), 7")).one()[1] == 7
+
+
+@pytest.mark.postgres
+def test_a_statement_budget_outlasts_both_limits_then_gives_them_back(pg_db, monkeypatch):
+    from shared.db.budget import statement_budget
+    monkeypatch.setenv("DB_QUERY_TIMEOUT_S", "0.5")
+    with transaction() as conn:
+        with statement_budget(conn, 6):
+            # Past the server's 0.5 s and the socket's 2.5 s.
+            assert conn.execute(text("SELECT pg_sleep(3), 1")).all()[0][1] == 1
+        assert conn.connection.dbapi_connection._usock.gettimeout() == 2.5
+    # The server's limit was lifted for that transaction only.
+    with pytest.raises(DatabaseUnavailable) as caught:
+        with transaction() as conn:
+            conn.execute(text("SELECT pg_sleep(1)"))
+    assert "canceling statement due to statement timeout" in caught.value.reason
+
+
+def test_a_statement_budget_changes_nothing_on_sqlite(sqlite_db):
+    from shared.db.budget import statement_budget
+    with transaction() as conn:
+        with statement_budget(conn, 6):
+            assert conn.execute(text("SELECT 1")).scalar_one() == 1
