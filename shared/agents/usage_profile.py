@@ -25,9 +25,9 @@ Conventions: ``requests`` counts ``request_count`` (an aggregated export row sta
 requests); distributions and caching replays use only single-request rows, since an aggregated
 row carries totals, not one request's size. A request is an error when its status is not
 ``success``. Response-cache hits are successful requests whose previous successful twin in scope
-is less than the TTL earlier (1 h and 24 h); prompt-cache hits likewise within 5 minutes, for prompts of at
-least 1,024 tokens, counting the cacheable prefix in 128-token steps; every other such prompt
-would be a cache write.
+is less than the TTL earlier (1 h and 24 h); prompt-cache hits likewise within 5 minutes, for
+prompts of at least 1,024 tokens, counting the cacheable prefix in 128-token steps; every other
+such prompt would be a cache write. The cube's measures are the hourly rollups' (``MEASURES``).
 """
 from __future__ import annotations
 
@@ -38,15 +38,13 @@ from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.engine import Connection
 
 from shared.agents.sql import Dialect, Scope, whole_days, whole_hours
-from shared.usage.rollups import (CACHEABLE, MEASURES, NEW_WRITE, PROMPT_CACHE_MIN_TOKENS,  # noqa: F401 (re-exported)
-                                  PROMPT_CACHE_STEP_TOKENS, value_bin)
+from shared.usage.rollups import CACHEABLE, MEASURES, NEW_WRITE, value_bin
 
 RESPONSE_CACHE_TTLS_S = (3600, 86400)
 PROMPT_CACHE_TTL_S = 300
 # The max_tokens cap proposed from a feature's output distribution: p99 x NUM / DEN, rounded up to STEP.
 CAP_NUM, CAP_DEN, CAP_STEP = 3, 2, 64
 PERCENTILES = (50, 95, 99)
-_CUBE_MEASURES = MEASURES  # the cube's measures are the hourly rollups' (name, expression, how rows combine)
 _HIT_1H, _HIT_24H = "gap_s < 3600", "gap_s < 86400"
 _PROMPT_HIT = f"cacheable > 0 AND gap_s < {PROMPT_CACHE_TTL_S}"
 _REPLAY_MEASURES: tuple[tuple[str, str], ...] = (
@@ -165,8 +163,8 @@ class UsageProfile:
 
 
 def _aggregate_sql(d: Dialect, scope: Scope) -> str:
-    cube = ",\n    ".join(f"{expr} AS {name}" for name, expr, _ in _CUBE_MEASURES)
-    rollup = ", ".join(f"{fn}({name}) AS {name}" for name, _, fn in _CUBE_MEASURES)
+    cube = ",\n    ".join(f"{expr} AS {name}" for name, expr, _ in MEASURES)
+    rollup = ", ".join(f"{fn}({name}) AS {name}" for name, _, fn in MEASURES)
     day, hour = d.bucket_day("bucket"), d.bucket_hour("bucket")
     text_, int_ = "CAST(NULL AS VARCHAR(200))", "CAST(NULL AS INTEGER)"
     kinds = (
@@ -182,7 +180,7 @@ def _aggregate_sql(d: Dialect, scope: Scope) -> str:
         f"SELECT '{kind}' AS kind, {m} AS model, {p} AS provider, {f} AS feature, {b} AS batch, "
         f"{dy} AS day, {hr} AS hour, {rollup} FROM cube {group}"
         for kind, m, p, f, b, dy, hr, group in kinds)
-    names = ", ".join(name for name, _, _ in _CUBE_MEASURES)
+    names = ", ".join(name for name, _, _ in MEASURES)
     return f"""
 WITH scoped AS (
   SELECT model, provider, feature, {d.as_int('is_batch')} AS batch, {d.hour_bucket('"timestamp"')} AS bucket,
@@ -309,7 +307,7 @@ def distribution_rows(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
 
 def apply_aggregates(profile: UsageProfile, rows: list[dict[str, Any]]) -> int:
     """Fill the profile's totals and breakdowns (first: the other two add to them); returns the row count."""
-    names = [name for name, _, _ in _CUBE_MEASURES]
+    names = [name for name, _, _ in MEASURES]
     for row in rows:
         kind, measures = row["kind"], Measures(**_values(row, names))
         if kind == "total":
