@@ -6,7 +6,7 @@ Options (environment variables):
   when ``K_SERVICE`` is set (as on Cloud Run), else ``development``.
 - ``TOKENWISE_DATA_DIR``: local data folder (embedded SQLite file, development
   secret). Default ``./.data``.
-- ``DATABASE_URL``: SQLAlchemy URL; see ``shared.db.engine``.
+- ``DATABASE_URL``: the database; its forms are listed in ``shared.db.target``.
 - ``JWT_SECRET``: HS256 key, at least 32 bytes in production.
 """
 from __future__ import annotations

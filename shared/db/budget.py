@@ -14,7 +14,7 @@ from typing import Iterator
 from sqlalchemy.engine import Connection
 
 from shared import config
-from shared.db.engine import SOCKET_GRACE_S
+from shared.db.target import SOCKET_GRACE_S
 
 
 @contextmanager
@@ -23,7 +23,7 @@ def statement_budget(conn: Connection, seconds: float) -> Iterator[None]:
         yield
         return
     conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(seconds * 1000)}")
-    sock = conn.connection.dbapi_connection._usock  # pg8000 keeps its socket here (see engine.py)
+    sock = conn.connection.dbapi_connection._usock  # pg8000 keeps its socket here (see target.py)
     sock.settimeout(seconds + SOCKET_GRACE_S)
     try:
         yield

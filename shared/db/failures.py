@@ -8,14 +8,16 @@ link or the storage is gone count (``DOWN``: a pg8000 network error, an
 invalidated connection, a SQLite file that cannot be opened, read or written)
 or that it is momentarily locked (``BUSY``: 503 without starting the
 backoff). A missing table or a syntax error stays an error: it is a bug.
+
+Each function takes the driver's own exception or SQLAlchemy's wrapper of it
+(``.orig``), so requests and the health probe classify alike.
 """
 from __future__ import annotations
 
 import re
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-
 from shared import config
+from shared.db.target import SOCKET_GRACE_S
 
 DOWN, BUSY = "down", "busy"
 
@@ -24,11 +26,21 @@ _SQLITE_BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
 _SQLITE_DOWN = {3, 7, 8, 10, 11, 13, 14, 26}  # PERM, NOMEM, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, NOTADB
 
 
-def short(exc: BaseException) -> str:
-    """One line naming the cause, with any password in a URL masked."""
-    cause = getattr(exc, "orig", None) or exc
+def _cause(exc: BaseException) -> BaseException:
+    return getattr(exc, "orig", None) or exc
+
+
+def short(exc: BaseException, in_use: bool = False) -> str:
+    """One line naming the cause, with any password in a URL masked.
+
+    ``in_use``: raised on a live connection, where a timeout means the query's socket limit.
+    """
+    cause = _cause(exc)
     if isinstance(cause, TimeoutError):
-        timeout = config.env_float("DB_CONNECT_TIMEOUT_S", 5.0)
+        if in_use:
+            timeout = config.env_float("DB_QUERY_TIMEOUT_S", 30.0) + SOCKET_GRACE_S
+        else:
+            timeout = config.env_float("DB_CONNECT_TIMEOUT_S", 5.0)
         return f"TimeoutError: no answer from the database server within {timeout} s"
     text = str(cause).strip()
     message = text.splitlines()[0] if text else type(cause).__name__
@@ -36,9 +48,9 @@ def short(exc: BaseException) -> str:
     return f"{type(cause).__name__}: {message}"[:300]
 
 
-def _sqlite_kind(exc: DBAPIError) -> str | None | bool:
+def _sqlite_kind(cause: BaseException) -> str | None | bool:
     """``BUSY``/``DOWN``/``None`` for a SQLite error, ``False`` when it is not one."""
-    code = getattr(exc.orig, "sqlite_errorcode", None)
+    code = getattr(cause, "sqlite_errorcode", None)
     if code is None:
         return False
     primary = code & 0xFF
@@ -49,27 +61,30 @@ def _sqlite_kind(exc: DBAPIError) -> str | None | bool:
 
 def connect_failure(exc: BaseException) -> str:
     """``BUSY`` or ``DOWN`` for an error raised while getting a connection."""
-    if isinstance(exc, DBAPIError) and _sqlite_kind(exc) == BUSY:
-        return BUSY
-    return DOWN
+    return BUSY if _sqlite_kind(_cause(exc)) == BUSY else DOWN
 
 
-def _pg_sqlstate(exc: DBAPIError) -> str | None:
+def _pg_sqlstate(cause: BaseException) -> str | None:
     """The SQLSTATE of a pg8000 server error (its first argument is the error's field dict)."""
-    args = getattr(exc.orig, "args", ())
+    args = getattr(cause, "args", ())
     return args[0].get("C") if args and isinstance(args[0], dict) else None
 
 
 _PG_QUERY_CANCELED = "57014"  # statement_timeout: the server is up, the query was too slow
 
 
-def in_use_failure(exc: DBAPIError) -> str | None:
+def in_use_failure(exc: BaseException) -> str | None:
     """``DOWN``, ``BUSY`` or ``None`` (not an availability problem) for an error on a live connection."""
-    kind = _sqlite_kind(exc)
+    if isinstance(exc, OSError):  # pg8000 lets a socket timeout or reset escape mid-query, unwrapped
+        return DOWN
+    cause = _cause(exc)
+    kind = _sqlite_kind(cause)
     if kind is not False:
         return kind
-    if _pg_sqlstate(exc) == _PG_QUERY_CANCELED:
+    if _pg_sqlstate(cause) == _PG_QUERY_CANCELED:
         return BUSY
-    if exc.connection_invalidated or isinstance(exc, (InterfaceError, OperationalError)):
+    # DBAPI class names, which SQLAlchemy's wrappers mirror: the link, not the statement, failed.
+    link_failed = any(cls.__name__ in ("InterfaceError", "OperationalError") for cls in type(cause).__mro__)
+    if getattr(exc, "connection_invalidated", False) or link_failed:
         return DOWN
     return None

@@ -13,7 +13,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
-from shared.db.engine import DatabaseUnavailable, backend, get_engine, transaction
+from shared.db.breaker import DatabaseUnavailable
+from shared.db.engine import get_engine, transaction
+from shared.db.target import backend
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 

@@ -12,9 +12,6 @@ import ast
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import inspect, text
-from sqlalchemy.engine import Connection
-
 VERSIONS = Path(__file__).with_name("migrations") / "versions"
 
 
@@ -46,12 +43,29 @@ def known() -> tuple[frozenset[str], str]:
     return frozenset(parents), heads[0]
 
 
-def schema_problem(conn: Connection) -> str | None:
-    """Why the schema behind ``conn`` does not fit this build, or ``None``."""
+# Does this connection's schema (PostgreSQL: the search_path) hold Alembic's table?
+_HAS_VERSION_TABLE = {
+    "sqlite": "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'",
+    "postgresql": "SELECT to_regclass('alembic_version') IS NOT NULL",
+}
+
+
+def recorded(dbapi_conn, backend: str) -> set[str]:
+    """The revisions recorded in the database behind a DBAPI connection (none without the table)."""
+    cursor = dbapi_conn.cursor()
+    try:
+        cursor.execute(_HAS_VERSION_TABLE[backend])
+        if not cursor.fetchone()[0]:
+            return set()
+        cursor.execute("SELECT version_num FROM alembic_version")
+        return {row[0] for row in cursor.fetchall()}
+    finally:
+        cursor.close()
+
+
+def schema_problem(found: set[str]) -> str | None:
+    """Why a database at the revisions ``found`` does not fit this build, or ``None``."""
     revisions, head = known()
-    found: set[str] = set()
-    if inspect(conn).has_table("alembic_version"):
-        found = {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
     if head in found or (found and not found <= revisions):
         return None
     described = ", ".join(sorted(found)) or "no revision"

@@ -54,10 +54,10 @@ CASES = [
     Case("unset-production", lambda silent: None, {"TOKENWISE_ENV": "production"}, "not_configured",
          lambda silent: "DATABASE_URL is not set; production needs a PostgreSQL URL"),
     Case("not-a-url", lambda silent: "not a url", {}, "not_configured",
-         lambda silent: "DATABASE_URL is not usable: ArgumentError: Could not parse SQLAlchemy URL"
-                        " from given URL string"),
+         lambda silent: "DATABASE_URL is not usable: 'not a url' is not a database URL;"
+                        " use postgresql+pg8000:// or sqlite://"),
     Case("mysql", lambda silent: "mysql://x", {}, "not_configured",
-         lambda silent: "DATABASE_URL is not usable: ArgumentError: unsupported database URL scheme"
+         lambda silent: "DATABASE_URL is not usable: unsupported database URL scheme"
                         " 'mysql'; use postgresql+pg8000:// or sqlite://"),
     Case("closed-port", lambda silent: _pg(silent.closed), {}, "degraded",
          lambda silent: f"InterfaceError: Can't create a connection to host 127.0.0.1 and port {silent.closed}",

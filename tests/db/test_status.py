@@ -69,12 +69,12 @@ def test_a_probe_stuck_on_an_old_url_does_not_answer_for_the_new_one(proxies, sq
 
 @pytest.mark.parametrize("url, status, reason", [
     ("not a url", "not_configured",
-     "DATABASE_URL is not usable: ArgumentError: Could not parse SQLAlchemy URL from given URL string"),
+     "DATABASE_URL is not usable: 'not a url' is not a database URL; use postgresql+pg8000:// or sqlite://"),
     ("mysql://x", "not_configured",
-     "DATABASE_URL is not usable: ArgumentError: unsupported database URL scheme 'mysql'; "
+     "DATABASE_URL is not usable: unsupported database URL scheme 'mysql'; "
      "use postgresql+pg8000:// or sqlite://"),
     ("postgresql://postgres@127.0.0.1/test", "not_configured",
-     "DATABASE_URL is not usable: ArgumentError: unsupported database URL scheme 'postgresql'; "
+     "DATABASE_URL is not usable: unsupported database URL scheme 'postgresql'; "
      "use postgresql+pg8000:// or sqlite://"),
 ])
 def test_unusable_urls_are_reported_not_raised(url, status, reason):

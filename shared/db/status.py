@@ -1,0 +1,132 @@
+"""``db_status()``: is the database reachable and migrated? Answered within about ``DB_STATUS_TIMEOUT_S``.
+
+The probe opens its own connection through ``Target.connect``, the function the
+engine's pool opens connections with, runs ``SELECT 1``, reads the schema
+revision and closes it: one connection at a time per process, whatever the
+pool is doing. It needs no SQLAlchemy, so a cold start's first health check
+does not wait for the query layer to load. That layer (``shared.db.engine``
+and SQLAlchemy) then loads in the background, and if it cannot, the status
+turns ``degraded`` with the reason: a broken install never hides behind a
+reachable database.
+
+Option: ``DB_STATUS_TIMEOUT_S`` (default 1.5), how long ``db_status()`` waits for its probe.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import threading
+import time
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Callable
+
+from shared import config
+from shared.db import failures, revisions, target
+from shared.db.breaker import DatabaseUnavailable, breaker
+from shared.logging import get_logger
+
+log = get_logger("db")
+
+QUERY_LAYER = "shared.db.engine"
+_lock = threading.Lock()
+_probes: dict[str, Future] = {}
+_layer: Future | None = None
+
+
+def _probe(where: target.Target) -> tuple[float, str | None]:
+    if where.problem is not None:
+        raise DatabaseUnavailable(where.problem)
+    errors = where.driver_errors
+    trial = breaker.admit()
+    started = time.perf_counter()
+    try:
+        conn = where.connect()
+    except errors as exc:
+        raise breaker.connect_failed(exc, trial) from exc
+    breaker.succeeded()
+    try:
+        cursor = conn.cursor()
+        cursor.execute("SELECT 1")
+        cursor.fetchall()
+        cursor.close()
+        latency_ms = (time.perf_counter() - started) * 1000
+        return latency_ms, revisions.schema_problem(revisions.recorded(conn, where.backend))
+    except errors as exc:
+        unavailable = breaker.use_failed(exc)
+        if unavailable is None:
+            raise
+        raise unavailable from exc
+    finally:
+        target.close_quietly(conn)
+
+
+def _in_thread(name: str, work: Callable[[], object]) -> Future:
+    future: Future = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(work())
+        except BaseException as exc:  # handed to whoever reads the future
+            future.set_exception(exc)
+
+    # A daemon thread: one stuck on a silent host never delays the next URL's probe or exit.
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return future
+
+
+def _load_query_layer() -> None:
+    try:
+        importlib.import_module(QUERY_LAYER)
+    except BaseException as exc:
+        log.error("the query layer cannot load", extra={"fields": {"reason": failures.short(exc)}})
+        raise
+
+
+def query_layer_problem() -> str | None:
+    """Why the query layer cannot load, ``None`` while it loads or once it has; starts loading it."""
+    global _layer
+    with _lock:
+        if _layer is None:
+            if importlib.util.find_spec("sqlalchemy") is None:
+                return "the query layer cannot load: SQLAlchemy is not installed"
+            _layer = _in_thread("db-layer", _load_query_layer)
+        layer = _layer
+    if not layer.done() or layer.exception() is None:
+        return None
+    return f"the query layer cannot load: {failures.short(layer.exception())}"
+
+
+def forget() -> None:
+    """Drop every probe (tests, and after changing ``DATABASE_URL``)."""
+    with _lock:
+        _probes.clear()
+
+
+def db_status() -> dict:
+    """``{status, backend, latency_ms, error}`` within about ``DB_STATUS_TIMEOUT_S``, whatever the server does."""
+    where = target.current()
+    result = {"status": "connected", "backend": where.backend, "latency_ms": None, "error": None}
+    with _lock:  # A probe stuck on a silent host is shared, not queued behind.
+        future = _probes.get(where.key)
+        if future is None or future.done():
+            future = _probes[where.key] = _in_thread("db-probe", lambda: _probe(where))
+    try:
+        latency_ms, problem = future.result(timeout=config.env_float("DB_STATUS_TIMEOUT_S", 1.5))
+    except DatabaseUnavailable as exc:
+        status = "not_configured" if exc.reason.startswith("DATABASE_URL") else "degraded"
+        result.update(status=status, error=exc.reason)
+    except FutureTimeout:
+        if future.done():  # the probe itself raised TimeoutError: a bug, not a slow server
+            raise
+        result.update(status="degraded", error="no answer from the database within the status timeout")
+    else:
+        result["latency_ms"] = round(latency_ms, 2)
+        if problem is not None:
+            result.update(status="degraded", error=problem)
+    layer_problem = query_layer_problem()
+    if layer_problem is not None:
+        result["error"] = "; ".join(filter(None, (result["error"], layer_problem)))
+        if result["status"] == "connected":
+            result["status"] = "degraded"
+    return result

@@ -1,0 +1,188 @@
+"""Where the database is, and the one function that opens a connection to it.
+
+The engine's pool and the health probe both open connections through
+``Target.connect``, so health checks exactly what requests use. This module
+imports neither SQLAlchemy nor pg8000 until it connects: health stays cheap on a
+cold start. URL forms (``DATABASE_URL``):
+
+- ``sqlite:///relative.db``, ``sqlite:////absolute.db``, ``sqlite://`` (in memory),
+  ``sqlite:///file:PATH?mode=ro&uri=true`` (an SQLite URI);
+- ``postgresql+pg8000://USER:PASS@HOST:5432/DB`` (percent-encode reserved characters
+  in the password), and Cloud SQL from Cloud Run over its unix socket:
+  ``postgresql+pg8000://USER:PASS@/DB?unix_sock=/cloudsql/PROJECT:REGION:INSTANCE/.s.PGSQL.5432``.
+  ``application_name`` is the only other query option.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from shared import config
+
+NOT_SET_IN_PRODUCTION = "DATABASE_URL is not set; production needs a PostgreSQL URL"
+SOCKET_GRACE_S = 2.0
+_URL_FORMS = "use postgresql+pg8000:// or sqlite://"
+_PG_OPTIONS = ("unix_sock", "application_name")
+
+
+def database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        return url
+    return f"sqlite:///{config.data_dir() / 'tokenwise.db'}"
+
+
+def backend(url: str | None = None) -> str:
+    url = url or database_url()
+    return "sqlite" if url.startswith("sqlite") else "postgresql"
+
+
+class UnusableURL(ValueError):
+    """``DATABASE_URL`` (or the schema option) cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A parsed ``DATABASE_URL``: the driver's connect arguments, or why there are none."""
+
+    key: str  # changes whenever anything below would
+    backend: str
+    problem: str | None = None  # set: nothing here may be used
+    database: str | None = None  # SQLite: file path, ":memory:" or a "file:" URI
+    connect_args: dict = field(default_factory=dict)
+    schema: str = ""
+
+    @property
+    def driver_errors(self) -> tuple[type[BaseException], ...]:
+        """What connecting and querying raise when the database, not our code, is the problem."""
+        if self.backend == "sqlite":
+            return (sqlite3.Error, OSError)
+        import pg8000
+        return (pg8000.Error, OSError)
+
+    def connect(self):
+        """A new DBAPI connection with this service's session settings applied."""
+        if self.backend == "sqlite":
+            return _connect_sqlite(self.database, self.connect_args)
+        return _connect_pg(self.connect_args, self.schema)
+
+
+def current() -> Target:
+    """The target named by the environment as it is now."""
+    url = database_url()
+    schema = os.environ.get("TOKENWISE_DB_SCHEMA", "").strip()
+    production = config.is_production()
+    key = f"{url}#{schema}#{production}"
+    if not os.environ.get("DATABASE_URL", "").strip() and production:
+        return Target(key, backend(url), problem=NOT_SET_IN_PRODUCTION)
+    try:
+        return _parse(key, url, schema)
+    except UnusableURL as exc:
+        return Target(key, backend(url), problem=f"DATABASE_URL is not usable: {exc}")
+
+
+def _parse(key: str, url: str, schema: str) -> Target:
+    scheme, sep, _rest = url.partition("://")
+    if not sep or not re.fullmatch(r"[a-z][a-z0-9+.-]*", scheme):
+        raise UnusableURL(f"{url.split('@')[-1][:40]!r} is not a database URL; {_URL_FORMS}")
+    if scheme == "sqlite":
+        return _parse_sqlite(key, url)
+    if scheme != "postgresql+pg8000":
+        raise UnusableURL(f"unsupported database URL scheme {scheme!r}; {_URL_FORMS}")
+    if schema and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
+        raise UnusableURL(f"TOKENWISE_DB_SCHEMA {schema!r} is not a plain lower-case identifier")
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        raise UnusableURL("the port is not a number from 0 to 65535") from None
+    args: dict = {"user": unquote(parts.username or "")}
+    if not args["user"]:
+        raise UnusableURL("no user name before the host (postgresql+pg8000://USER@HOST/DB)")
+    if parts.password is not None:
+        args["password"] = unquote(parts.password)
+    if parts.hostname:
+        args["host"] = parts.hostname
+    if port is not None:
+        args["port"] = port
+    if parts.path.strip("/"):
+        args["database"] = unquote(parts.path.lstrip("/"))
+    for name, value in parse_qsl(parts.query, keep_blank_values=True):
+        if name not in _PG_OPTIONS:
+            raise UnusableURL(f"unsupported option {name!r}; the options are {', '.join(_PG_OPTIONS)}")
+        args[name] = value
+    return Target(key, "postgresql", connect_args=args, schema=schema)
+
+
+def _parse_sqlite(key: str, url: str) -> Target:
+    rest = url[len("sqlite://"):]
+    path, _sep, query = rest.partition("?")
+    if path and not path.startswith("/"):
+        raise UnusableURL("an SQLite URL is sqlite:///PATH (three slashes) or sqlite:// for memory")
+    database = unquote(path[1:]) or ":memory:"
+    options = dict(parse_qsl(query, keep_blank_values=True))
+    uri = options.pop("uri", "").lower() in ("true", "1")
+    if options and not uri:
+        raise UnusableURL(f"unsupported SQLite option {sorted(options)[0]!r}; only uri=true is understood")
+    if uri:  # the other options belong to the SQLite URI itself (mode=ro, cache=shared, ...)
+        database = f"{database}?{'&'.join(f'{k}={v}' for k, v in options.items())}" if options else database
+    return Target(key, "sqlite", database=database, connect_args={"uri": uri})
+
+
+def _sqlite_folder(database: str) -> str | None:
+    if database == ":memory:" or database.startswith("file:"):
+        return None
+    return os.path.dirname(os.path.abspath(database))
+
+
+def _connect_sqlite(database: str, args: dict):
+    folder = _sqlite_folder(database)
+    if folder is not None:
+        # At connect time, not at startup: a folder that appears later (a mounted volume) is used.
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as exc:
+            raise sqlite3.OperationalError(
+                f"cannot create the folder {folder} for the SQLite database: {exc.strerror}") from exc
+    conn = sqlite3.connect(database, uri=args["uri"], check_same_thread=False, timeout=15)
+    try:
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=15000")
+        if folder is not None:
+            conn.execute("PRAGMA journal_mode=WAL")  # readers run beside one writer
+    except BaseException:
+        close_quietly(conn)
+        raise
+    return conn
+
+
+def close_quietly(conn) -> None:
+    try:
+        conn.close()
+    except Exception:  # closing a connection whose link is already gone; the first error is the news
+        pass
+
+
+def _connect_pg(args: dict, schema: str):
+    import pg8000  # the module SQLAlchemy's pg8000 dialect drives
+
+    query_timeout = config.env_float("DB_QUERY_TIMEOUT_S", 30.0)
+    conn = pg8000.connect(**args, timeout=config.env_float("DB_CONNECT_TIMEOUT_S", 5.0))
+    try:
+        # pg8000's one `timeout` bounds connecting and every socket read alike. Once connected, the
+        # server's statement_timeout bounds a query; the socket waits a little longer, so a slow query
+        # is cancelled cleanly and only a silent server trips the socket timeout.
+        conn._usock.settimeout(query_timeout + SOCKET_GRACE_S)
+        cursor = conn.cursor()
+        cursor.execute(f"SET statement_timeout = {int(query_timeout * 1000)}")
+        if schema:
+            cursor.execute(f"SET search_path TO {schema}")
+        cursor.close()
+        conn.commit()
+    except BaseException:
+        close_quietly(conn)
+        raise
+    return conn
