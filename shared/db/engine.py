@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from sqlalchemy import URL, create_engine
+from sqlalchemy.pool import QueuePool, SingletonThreadPool
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -36,7 +37,8 @@ _current: tuple[target.Target, Engine | None] | None = None
 def _build(where: target.Target) -> Engine:
     # The URL only picks SQLAlchemy's dialect and pool; every connection comes from ``where.connect``.
     if where.backend == "sqlite":
-        return create_engine(URL.create("sqlite", database=where.database), creator=where.connect)
+        return create_engine(URL.create("sqlite", database=where.database), creator=where.connect,
+                             poolclass=SingletonThreadPool if where.in_memory else QueuePool)
     return create_engine(
         URL.create("postgresql+pg8000"),
         creator=where.connect,

@@ -17,8 +17,7 @@ import importlib
 import importlib.util
 import threading
 import time
-from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import Future, wait
 from typing import Callable
 
 from shared import config
@@ -111,19 +110,18 @@ def db_status() -> dict:
         future = _probes.get(where.key)
         if future is None or future.done():
             future = _probes[where.key] = _in_thread("db-probe", lambda: _probe(where))
-    try:
-        latency_ms, problem = future.result(timeout=config.env_float("DB_STATUS_TIMEOUT_S", 1.5))
-    except DatabaseUnavailable as exc:
-        status = "not_configured" if exc.reason.startswith("DATABASE_URL") else "degraded"
-        result.update(status=status, error=exc.reason)
-    except FutureTimeout:
-        if future.done():  # the probe itself raised TimeoutError: a bug, not a slow server
-            raise
+    if not wait([future], timeout=config.env_float("DB_STATUS_TIMEOUT_S", 1.5)).done:
         result.update(status="degraded", error="no answer from the database within the status timeout")
     else:
-        result["latency_ms"] = round(latency_ms, 2)
-        if problem is not None:
-            result.update(status="degraded", error=problem)
+        try:
+            latency_ms, problem = future.result()
+        except DatabaseUnavailable as exc:
+            status = "not_configured" if exc.reason.startswith("DATABASE_URL") else "degraded"
+            result.update(status=status, error=exc.reason)
+        else:
+            result["latency_ms"] = round(latency_ms, 2)
+            if problem is not None:
+                result.update(status="degraded", error=problem)
     layer_problem = query_layer_problem()
     if layer_problem is not None:
         result["error"] = "; ".join(filter(None, (result["error"], layer_problem)))

@@ -18,7 +18,7 @@ import os
 import re
 import sqlite3
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote
 
 from shared import config
 
@@ -26,6 +26,18 @@ NOT_SET_IN_PRODUCTION = "DATABASE_URL is not set; production needs a PostgreSQL 
 SOCKET_GRACE_S = 2.0
 _URL_FORMS = "use postgresql+pg8000:// or sqlite://"
 _PG_OPTIONS = ("unix_sock", "application_name")
+# SQLAlchemy's own reading of the part after "://": a password runs to the first "@", so it may hold
+# "/", "?", "#" or brackets unescaped; a bracketed host is IPv6.
+_PG_REST = re.compile(r"""
+    (?:(?P<user>[^:/]*)(?::(?P<password>[^@]*))?@)?
+    (?:\[(?P<ipv6>[^/?]+)\]|(?P<host>[^/:?]+))?
+    (?::(?P<port>[^/?]*))?
+    (?:/(?P<database>[^?]*))?
+    (?:\?(?P<query>.*))?
+""", re.VERBOSE | re.DOTALL)
+_SQLITE_SCHEMES = ("sqlite", "sqlite+pysqlite")
+_SQLITE_URI_OPTIONS = ("mode", "cache", "vfs", "psow", "nolock", "immutable", "modeof")
+_TRUE = ("true", "1", "yes", "y", "on", "t")
 
 
 def database_url() -> str:
@@ -48,12 +60,18 @@ class UnusableURL(ValueError):
 class Target:
     """A parsed ``DATABASE_URL``: the driver's connect arguments, or why there are none."""
 
-    key: str  # changes whenever anything below would
+    key: str = field(repr=False)  # changes whenever anything below would; holds the whole URL
     backend: str
     problem: str | None = None  # set: nothing here may be used
     database: str | None = None  # SQLite: file path, ":memory:" or a "file:" URI
-    connect_args: dict = field(default_factory=dict)
+    connect_args: dict = field(default_factory=dict, repr=False)  # may hold the password
     schema: str = ""
+
+    @property
+    def in_memory(self) -> bool:
+        """An SQLite database that lives in its connection (one per thread, as SQLAlchemy pools it)."""
+        return self.database == ":memory:" or (
+            self.connect_args.get("uri", False) and "mode=memory" in (self.database or "").partition("?")[2])
 
     @property
     def driver_errors(self) -> tuple[type[BaseException], ...]:
@@ -85,50 +103,53 @@ def current() -> Target:
 
 
 def _parse(key: str, url: str, schema: str) -> Target:
-    scheme, sep, _rest = url.partition("://")
+    # Messages never quote the URL: it may hold a password, and they reach health and 503 bodies.
+    scheme, sep, rest = url.partition("://")
     if not sep or not re.fullmatch(r"[a-z][a-z0-9+.-]*", scheme):
-        raise UnusableURL(f"{url.split('@')[-1][:40]!r} is not a database URL; {_URL_FORMS}")
-    if scheme == "sqlite":
-        return _parse_sqlite(key, url)
+        raise UnusableURL(f"it is not a database URL; {_URL_FORMS}")
+    if scheme in _SQLITE_SCHEMES:
+        return _parse_sqlite(key, rest)
     if scheme != "postgresql+pg8000":
         raise UnusableURL(f"unsupported database URL scheme {scheme!r}; {_URL_FORMS}")
     if schema and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
         raise UnusableURL(f"TOKENWISE_DB_SCHEMA {schema!r} is not a plain lower-case identifier")
-    parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError:
-        raise UnusableURL("the port is not a number from 0 to 65535") from None
-    args: dict = {"user": unquote(parts.username or "")}
+    parts = _PG_REST.fullmatch(rest)
+    if parts is None:
+        raise UnusableURL("it does not read as postgresql+pg8000://USER:PASSWORD@HOST:PORT/DATABASE")
+    args: dict = {"user": unquote(parts["user"] or "")}
     if not args["user"]:
         raise UnusableURL("no user name before the host (postgresql+pg8000://USER@HOST/DB)")
-    if parts.password is not None:
-        args["password"] = unquote(parts.password)
-    if parts.hostname:
-        args["host"] = parts.hostname
-    if port is not None:
-        args["port"] = port
-    if parts.path.strip("/"):
-        args["database"] = unquote(parts.path.lstrip("/"))
-    for name, value in parse_qsl(parts.query, keep_blank_values=True):
+    if parts["password"] is not None:
+        args["password"] = unquote(parts["password"])
+    if parts["ipv6"] or parts["host"]:
+        args["host"] = parts["ipv6"] or parts["host"]
+    if parts["port"]:
+        if not parts["port"].isdigit() or int(parts["port"]) > 65535:
+            raise UnusableURL("the port is not a number from 0 to 65535")
+        args["port"] = int(parts["port"])
+    if parts["database"]:
+        args["database"] = unquote(parts["database"])
+    for name, value in parse_qsl(parts["query"] or "", keep_blank_values=True):
         if name not in _PG_OPTIONS:
             raise UnusableURL(f"unsupported option {name!r}; the options are {', '.join(_PG_OPTIONS)}")
         args[name] = value
     return Target(key, "postgresql", connect_args=args, schema=schema)
 
 
-def _parse_sqlite(key: str, url: str) -> Target:
-    rest = url[len("sqlite://"):]
+def _parse_sqlite(key: str, rest: str) -> Target:
     path, _sep, query = rest.partition("?")
     if path and not path.startswith("/"):
         raise UnusableURL("an SQLite URL is sqlite:///PATH (three slashes) or sqlite:// for memory")
     database = unquote(path[1:]) or ":memory:"
     options = dict(parse_qsl(query, keep_blank_values=True))
-    uri = options.pop("uri", "").lower() in ("true", "1")
-    if options and not uri:
-        raise UnusableURL(f"unsupported SQLite option {sorted(options)[0]!r}; only uri=true is understood")
-    if uri:  # the other options belong to the SQLite URI itself (mode=ro, cache=shared, ...)
-        database = f"{database}?{'&'.join(f'{k}={v}' for k, v in options.items())}" if options else database
+    uri = options.pop("uri", "false").lower() in _TRUE
+    allowed = _SQLITE_URI_OPTIONS if uri else ()
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        understood = f"SQLite URI options {', '.join(_SQLITE_URI_OPTIONS)} with uri=true" if uri else "uri=true"
+        raise UnusableURL(f"unsupported SQLite option {unknown[0]!r}; understood: {understood}")
+    if options:  # they belong to the SQLite URI itself (mode=ro, cache=shared, ...)
+        database = f"{database}?{'&'.join(f'{k}={v}' for k, v in options.items())}"
     return Target(key, "sqlite", database=database, connect_args={"uri": uri})
 
 

@@ -54,7 +54,7 @@ CASES = [
     Case("unset-production", lambda silent: None, {"TOKENWISE_ENV": "production"}, "not_configured",
          lambda silent: "DATABASE_URL is not set; production needs a PostgreSQL URL"),
     Case("not-a-url", lambda silent: "not a url", {}, "not_configured",
-         lambda silent: "DATABASE_URL is not usable: 'not a url' is not a database URL;"
+         lambda silent: "DATABASE_URL is not usable: it is not a database URL;"
                         " use postgresql+pg8000:// or sqlite://"),
     Case("mysql", lambda silent: "mysql://x", {}, "not_configured",
          lambda silent: "DATABASE_URL is not usable: unsupported database URL scheme"

@@ -69,7 +69,7 @@ def test_a_probe_stuck_on_an_old_url_does_not_answer_for_the_new_one(proxies, sq
 
 @pytest.mark.parametrize("url, status, reason", [
     ("not a url", "not_configured",
-     "DATABASE_URL is not usable: 'not a url' is not a database URL; use postgresql+pg8000:// or sqlite://"),
+     "DATABASE_URL is not usable: it is not a database URL; use postgresql+pg8000:// or sqlite://"),
     ("mysql://x", "not_configured",
      "DATABASE_URL is not usable: unsupported database URL scheme 'mysql'; "
      "use postgresql+pg8000:// or sqlite://"),

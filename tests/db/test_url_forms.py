@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from shared.db import DatabaseUnavailable, db_status, transaction
+from shared.db import DatabaseUnavailable, db_status, get_engine, transaction
 from shared.db.target import current
 from tests.db.conftest import point_at
 
@@ -19,6 +19,11 @@ from tests.db.conftest import point_at
      {"user": "app", "password": "", "host": "::1", "port": 6432, "database": "tokenwise",
       "application_name": "auth"}),
     ("postgresql+pg8000://app@localhost", {"user": "app", "host": "localhost"}),
+    # A password runs to the first "@", as SQLAlchemy reads it: "/", "?", "#" and brackets need no escaping.
+    ("postgresql+pg8000://app:pa/ss?w#rd@db:5432/x", {"user": "app", "password": "pa/ss?w#rd", "host": "db",
+                                                      "port": 5432, "database": "x"}),
+    ("postgresql+pg8000://app:Xy[Top]z@db.internal/app",
+     {"user": "app", "password": "Xy[Top]z", "host": "db.internal", "database": "app"}),
 ])
 def test_postgresql_urls_become_pg8000_arguments(url, args):
     point_at(url)
@@ -32,6 +37,8 @@ def test_postgresql_urls_become_pg8000_arguments(url, args):
     ("sqlite://", ":memory:", False),
     ("sqlite:///:memory:", ":memory:", False),
     ("sqlite:///file:/var/data/t.db?mode=ro&uri=true", "file:/var/data/t.db?mode=ro", True),
+    ("sqlite+pysqlite:///var/t.db", "var/t.db", False),
+    ("sqlite:///file:shared?mode=memory&cache=shared&uri=yes", "file:shared?mode=memory&cache=shared", True),
 ])
 def test_sqlite_urls_become_sqlite3_arguments(url, database, uri):
     point_at(url)
@@ -47,10 +54,16 @@ def test_sqlite_urls_become_sqlite3_arguments(url, database, uri):
      "unsupported option 'sslmode'; the options are unix_sock, application_name"),
     ("postgresql+pg8000://app@db/x", "Bad-Schema",
      "TOKENWISE_DB_SCHEMA 'Bad-Schema' is not a plain lower-case identifier"),
-    ("sqlite:tokenwise.db", "", "'sqlite:tokenwise.db' is not a database URL; use postgresql+pg8000:// or sqlite://"),
+    ("sqlite:tokenwise.db", "", "it is not a database URL; use postgresql+pg8000:// or sqlite://"),
     ("sqlite://relative.db", "", "an SQLite URL is sqlite:///PATH (three slashes) or sqlite:// for memory"),
-    ("sqlite:////tmp/t.db?timeout=5", "", "unsupported SQLite option 'timeout'; only uri=true is understood"),
-    ("app:secret@db/x", "", "'db/x' is not a database URL; use postgresql+pg8000:// or sqlite://"),
+    ("sqlite:////tmp/t.db?timeout=5", "", "unsupported SQLite option 'timeout'; understood: uri=true"),
+    ("sqlite:///file:/tmp/t.db?uri=true&timeout=5", "",
+     "unsupported SQLite option 'timeout'; understood: SQLite URI options mode, cache, vfs, psow, nolock, "
+     "immutable, modeof with uri=true"),
+    ("app:secret@db/x", "", "it is not a database URL; use postgresql+pg8000:// or sqlite://"),
+    ("dbname=app user=app password=secret host=db", "",
+     "it is not a database URL; use postgresql+pg8000:// or sqlite://"),
+    ("postgresql+pg8000://app:a[secret]@db:x/app", "", "the port is not a number from 0 to 65535"),
 ])
 def test_unusable_urls_say_why_without_the_password(url, schema, reason):
     point_at(url)
@@ -63,3 +76,19 @@ def test_unusable_urls_say_why_without_the_password(url, schema, reason):
     assert caught.value.body()["error"] == {"code": "database_unavailable", "message": "The database is unavailable.",
                                             "details": {"reason": status["error"]}}
     assert "secret" not in status["error"]
+
+
+def test_a_target_never_shows_its_password():
+    point_at("postgresql+pg8000://app:secret@db/x")
+    assert "secret" not in repr(current())
+    assert current().connect_args["password"] == "secret"
+
+
+@pytest.mark.parametrize("url, pool", [
+    ("sqlite://", "SingletonThreadPool"),
+    ("sqlite:///file:tw_mem?mode=memory&cache=shared&uri=true", "SingletonThreadPool"),
+    ("sqlite:////tmp/tw-pool.db", "QueuePool"),
+])
+def test_sqlite_in_memory_keeps_one_connection_per_thread(url, pool):
+    point_at(url)
+    assert type(get_engine().pool).__name__ == pool
