@@ -41,5 +41,6 @@ def test_paths_and_methods_outside_the_fixed_table_still_go_through_the_map():
 def test_request_id_is_echoed_or_made():
     app = _app()
     assert _call(app, "GET", "/demo/items", headers={"X-Request-Id": "abc-1"}).headers["X-Request-Id"] == "abc-1"
-    made = _call(app, "GET", "/demo/items").headers["X-Request-Id"]
-    assert len(made) == 32 and int(made, 16) >= 0
+    made = {_call(app, "GET", "/demo/items").headers["X-Request-Id"] for _ in range(50)}
+    assert len(made) == 50, "every request gets its own id"
+    assert all(len(one) == 32 and int(one, 16) >= 0 for one in made)
