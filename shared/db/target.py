@@ -18,6 +18,7 @@ import os
 import re
 import sqlite3
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import parse_qsl, unquote
 
 from shared import config
@@ -90,11 +91,15 @@ class Target:
 
 def current() -> Target:
     """The target named by the environment as it is now."""
-    url = database_url()
-    schema = os.environ.get("TOKENWISE_DB_SCHEMA", "").strip()
-    production = config.is_production()
-    key = f"{url}#{schema}#{production}"
-    if not os.environ.get("DATABASE_URL", "").strip() and production:
+    given = os.environ.get("DATABASE_URL", "").strip()
+    return _target(given, database_url(), os.environ.get("TOKENWISE_DB_SCHEMA", "").strip(),
+                   config.is_production())
+
+
+@lru_cache(maxsize=16)  # every transaction asks; the answer changes only with the environment
+def _target(given: str, url: str, schema: str, production: bool) -> Target:
+    key = f"{given}#{url}#{schema}#{production}"
+    if not given and production:
         return Target(key, backend(url), problem=NOT_SET_IN_PRODUCTION)
     try:
         return _parse(key, url, schema)
