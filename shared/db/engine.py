@@ -20,10 +20,10 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from sqlalchemy import URL, create_engine
-from sqlalchemy.pool import QueuePool, SingletonThreadPool
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.pool import QueuePool, SingletonThreadPool
 
 from shared import config
 from shared.db import status, target

@@ -7,8 +7,8 @@ cold start. URL forms (``DATABASE_URL``):
 
 - ``sqlite:///relative.db``, ``sqlite:////absolute.db``, ``sqlite://`` (in memory),
   ``sqlite:///file:PATH?mode=ro&uri=true`` (an SQLite URI);
-- ``postgresql+pg8000://USER:PASS@HOST:5432/DB`` (percent-encode reserved characters
-  in the password), and Cloud SQL from Cloud Run over its unix socket:
+- ``postgresql+pg8000://USER:PASS@HOST:5432/DB`` (the password runs to the first ``@``:
+  percent-encode any ``@`` or ``%`` in it), and Cloud SQL from Cloud Run over its unix socket:
   ``postgresql+pg8000://USER:PASS@/DB?unix_sock=/cloudsql/PROJECT:REGION:INSTANCE/.s.PGSQL.5432``.
   ``application_name`` is the only other query option.
 """
