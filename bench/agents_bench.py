@@ -113,8 +113,8 @@ def all_visible_pct(engine) -> float:
 
 
 def time_agents(user_id: str, start: datetime, end: datetime) -> tuple[float, dict, dict]:
-    from shared.agents.data import analyze
-    from shared.agents.events import Emitter
+    from shared.agents.data.agent import analyze
+    from shared.agents.pipeline.events import Emitter
     from shared.agents.optimization import optimize
 
     emitter = Emitter()

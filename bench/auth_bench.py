@@ -244,7 +244,7 @@ IMPORT_LAYERS = [
     ("+ shared.db.status (the probe, on first health)", "import shared.db.status"),
     ("+ shared.db.engine (SQLAlchemy, in the background)", "import shared.db.engine, shared.db.schema"),
     ("+ shared.auth.tokens (PyJWT, on first token)", "import shared.auth.tokens"),
-    ("+ functions.auth.service (argon2, store)", "import functions.auth.service"),
+    ("+ functions.auth.flows (argon2, store)", "import functions.auth.flows"),
     ("+ root main.py (every other unit too)", "import main"),
 ]
 

@@ -4,8 +4,8 @@
 """
 import functions_framework
 
-from shared.agents.endpoint import agent_function
-from shared.agents.runs import run_optimization
+from shared.agents.http.endpoint import agent_function
+from shared.agents.http.runs import run_optimization
 
 app = agent_function("agents_optimization", "/api/agents/optimization", "optimization", run_optimization)
 

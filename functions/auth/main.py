@@ -31,8 +31,8 @@ def _body(request: flask.Request) -> dict:
 
 def _service():
     # Loaded on first use so that a cold start pays for SQLAlchemy and argon2 only when needed.
-    from functions.auth import service
-    return service
+    from functions.auth import flows
+    return flows
 
 
 @app.route("/register", methods=("POST",))

@@ -1,7 +1,7 @@
 """One WebSocket session: the first frame, the receive loop, dispatch, and a thread-safe sender.
 
 The session holds no database connection: each message that needs the
-database opens a short transaction through the store. A frame the server
+database opens a short transaction through the history. A frame the server
 cannot act on is answered with ``error {code}`` and the socket stays open;
 nothing here closes with 1011. The session ends when the client leaves, when
 the access token expires (close 4401), or at shutdown (close 1001).
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from simple_websocket import ConnectionClosed
 
-from functions.chat import protocol, store
+from functions.chat import history, protocol
 from functions.chat.protocol import ProtocolError, error_frame, frame
 from functions.chat.runs import QueueFull, ShuttingDown
 from functions.chat.settings import PROTOCOL_VERSION
@@ -25,7 +25,7 @@ from shared.db import DatabaseUnavailable
 from shared.logging import get_logger
 
 if TYPE_CHECKING:
-    from functions.chat.service import ChatService
+    from functions.chat.instance import ChatService
 
 log = get_logger("chat.connection")
 
@@ -178,20 +178,20 @@ class Connection:
         except ShuttingDown:
             raise _shutting_down() from None
         if new_thread:
-            outbox.write(store.thread_write(thread_id, self.user_id, message.content[:80]), self.history_not_saved)
+            outbox.write(history.thread_write(thread_id, self.user_id, message.content[:80]), self.history_not_saved)
             service.owners.remember(thread_id, self.user_id)
         message_id = uuid.uuid4().hex
         run = runs.new_run(thread_id, self.user_id, message_id, message.content, message.context)
-        outbox.write(store.message_write(message_id, thread_id, self.user_id, "user", message.content,
+        outbox.write(history.message_write(message_id, thread_id, self.user_id, "user", message.content,
                                          run_id=run.run_id, client_message_id=message.client_message_id),
                      self.history_not_saved)
-        outbox.write(store.run_write(run.run_id, thread_id, self.user_id, message_id, "queued"))
+        outbox.write(history.run_write(run.run_id, thread_id, self.user_id, message_id, "queued"))
         run.subscribers[self.connection_id] = self
         with run.lock:  # the acknowledgement goes out before the run's first event
             try:
                 position = runs.submit(run)
             except (QueueFull, ShuttingDown) as exc:
-                outbox.write(store.run_update(run.run_id, "rejected", finished=True))
+                outbox.write(history.run_update(run.run_id, "rejected", finished=True))
                 raise (_queue_full(runs.max_queued) if isinstance(exc, QueueFull) else _shutting_down()) from None
             self.deliver(frame("message_received", thread_id=thread_id, run_id=run.run_id, message_id=message_id,
                                client_message_id=message.client_message_id, queued=position > 0,
@@ -200,7 +200,7 @@ class Connection:
     def stop_agent(self, run_id: str) -> None:
         run = self.service.runs.find(run_id, self.user_id)
         if run is None:
-            record = store.run_record(self.user_id, run_id)
+            record = history.run_record(self.user_id, run_id)
             if record is None:
                 raise ProtocolError("not_found", "There is no such run.", {"run_id": run_id})
             raise ProtocolError("run_not_active", "The run is not running on this server.",
@@ -212,20 +212,20 @@ class Connection:
         self.service.runs.stop(run)
 
     def thread_history(self, thread_id: str) -> None:
-        history = store.thread_with_messages(self.user_id, thread_id)
-        if history is None:
+        thread = history.thread_with_messages(self.user_id, thread_id)
+        if thread is None:
             raise ProtocolError("not_found", "There is no such thread.", {"thread_id": thread_id})
-        self.deliver(frame("thread_history", thread_id=thread_id, **history))
+        self.deliver(frame("thread_history", thread_id=thread_id, **thread))
 
     def resume(self, message: protocol.Resume) -> None:
         run = self.service.runs.find(message.run_id, self.user_id)
         if run is not None:
             self.service.runs.attach(run, self, message.after_seq)
             return
-        record = store.run_record(self.user_id, message.run_id)
+        record = history.run_record(self.user_id, message.run_id)
         if record is None:
             raise ProtocolError("not_found", "There is no such run.", {"run_id": message.run_id})
-        events = store.events_after(message.run_id, message.after_seq)
+        events = history.events_after(message.run_id, message.after_seq)
         for event in events:
             self.deliver(event)
         self.deliver(frame("resumed", run_id=message.run_id, thread_id=record["thread_id"],

@@ -12,7 +12,7 @@ from __future__ import annotations
 import signal
 import threading
 
-from functions.chat.service import ChatService
+from functions.chat.instance import ChatService
 from shared.logging import get_logger
 
 log = get_logger("chat.lifecycle")

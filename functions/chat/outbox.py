@@ -1,6 +1,6 @@
 """Every chat write, in order, through one writer thread: batched, and kept in memory while the DB is down.
 
-``Outbox.write(w, on_deferred)`` queues a ``store.Write`` and returns at once
+``Outbox.write(w, on_deferred)`` queues a ``history.Write`` and returns at once
 with its sequence number, so neither a socket nor a pipeline ever waits for
 the database (a pipeline that holds a pooled connection while it emits an event
 cannot deadlock on a second one). The writer applies the queue in FIFO order,
@@ -25,7 +25,7 @@ from typing import Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from functions.chat.store import Write
+from functions.chat.history import Write
 from shared.db import DatabaseUnavailable, transaction
 from shared.logging import get_logger
 

@@ -21,7 +21,7 @@ is kept in memory (for ``resume`` on this instance) and written through the
 outbox to ``run_events`` (for ``resume`` on any instance). The pipeline is a
 parameter: ``pipeline(message, *, user_id, emitter, thread_id, context)``
 returning an object with ``to_dict()`` (or a dict) holding ``answer``; by
-default ``shared.agents.execute.execute``, imported when first used.
+default ``shared.agents.pipeline.execute.execute``, imported when first used.
 """
 from __future__ import annotations
 
@@ -32,10 +32,10 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
-from functions.chat import store
+from functions.chat import history
 from functions.chat.outbox import Outbox
 from functions.chat.protocol import frame
-from shared.agents.events import AGENT_COMPLETED, AGENT_ERROR, Emitter, Event, RunCancelled
+from shared.agents.pipeline.events import AGENT_COMPLETED, AGENT_ERROR, Emitter, Event, RunCancelled
 from shared.db import DatabaseUnavailable
 from shared.logging import get_logger
 
@@ -51,7 +51,7 @@ Pipeline = Callable[..., Any]
 def execute_pipeline(message: str, *, user_id: str, emitter: Emitter, thread_id: str | None = None,
                      context: dict | None = None) -> Any:
     """The real supervisor pipeline, imported on first use so the chat starts without it."""
-    from shared.agents.execute import execute
+    from shared.agents.pipeline.execute import execute
     return execute(message, user_id=user_id, emitter=emitter, thread_id=thread_id, context=context)
 
 
@@ -199,7 +199,7 @@ class RunManager:
 
     def _run_pipeline(self, run: LiveRun) -> None:
         run.status = "running"
-        self.outbox.write(store.run_update(run.run_id, "running", started=True))
+        self.outbox.write(history.run_update(run.run_id, "running", started=True))
         log.info("run started", extra={"fields": {"run_id": run.run_id, "user_id": run.user_id}})
         result, outcome, error = None, "completed", None
         try:
@@ -231,7 +231,7 @@ class RunManager:
                     run.subscribers.pop(connection_id, None)
             subscribers = list(run.subscribers.values())
         if not closing:
-            self.outbox.write(store.event_write(body, seq), lambda: _tell_not_saved(subscribers))
+            self.outbox.write(history.event_write(body, seq), lambda: _tell_not_saved(subscribers))
 
     def _store_closing(self, run: LiveRun, body: dict, seq: int) -> None:
         payload = body["payload"]
@@ -240,11 +240,11 @@ class RunManager:
         answer = payload.get("answer") if "answer" in payload else (result or {}).get("answer")
         subscribers = list(run.subscribers.values())
         if answer is not None:
-            self.outbox.write(store.message_write(
+            self.outbox.write(history.message_write(
                 uuid.uuid4().hex, run.thread_id, run.user_id, "assistant", str(answer), run_id=run.run_id,
                 structured=result if run.status == "completed" else None))
-        self.outbox.write(store.event_write(body, seq))
-        last = self.outbox.write(store.run_update(run.run_id, run.status, finished=True, error=run.error_code))
+        self.outbox.write(history.event_write(body, seq))
+        last = self.outbox.write(history.run_update(run.run_id, run.status, finished=True, error=run.error_code))
         if not self.outbox.wait(last, CLOSING_WRITE_WAIT_S):
             _tell_not_saved(subscribers)
 

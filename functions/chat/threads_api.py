@@ -13,7 +13,7 @@ import time
 
 import flask
 
-from functions.chat import store, tickets
+from functions.chat import history, tickets
 from functions.chat.protocol import ID_PATTERN
 from shared.auth import authenticate
 from shared.errors import NotFound, ValidationFailed
@@ -38,16 +38,16 @@ def list_threads():
     raw = flask.request.args.get("limit", "50")
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
         raise ValidationFailed({"limit": f"an integer from 1 to {MAX_LIMIT}"})
-    return json_response({"threads": store.list_threads(principal.user_id, int(raw))})
+    return json_response({"threads": history.list_threads(principal.user_id, int(raw))})
 
 
 @blueprint.get("/api/threads/<thread_id>/messages")
 def thread_messages(thread_id: str):
     principal = authenticate(flask.request)
-    history = store.thread_with_messages(principal.user_id, thread_id) if ID_PATTERN.fullmatch(thread_id) else None
-    if history is None:
+    thread = history.thread_with_messages(principal.user_id, thread_id) if ID_PATTERN.fullmatch(thread_id) else None
+    if thread is None:
         raise _thread_not_found(thread_id)
-    return json_response(history)
+    return json_response(thread)
 
 
 @blueprint.delete("/api/threads/<thread_id>")

@@ -15,7 +15,7 @@ from datetime import timedelta, timezone
 
 from sqlalchemy import delete, insert, select, update
 
-from functions.chat.store import utc_now
+from functions.chat.history import utc_now
 from shared.auth import Principal
 from shared.db import transaction
 from shared.db.schema import ws_tickets

@@ -41,7 +41,7 @@ def demo_password() -> str:
 def ensure_demo_user(email: str = DEMO_EMAIL, password: str | None = None) -> tuple[str, bool]:
     """``(user_id, created)`` for the account ``email``; an existing account keeps its password."""
     from shared.auth.passwords import hash_password
-    from shared.auth.store import find_user_by_email, insert_user, utcnow
+    from shared.auth.accounts import find_user_by_email, insert_user, utcnow
     from shared.db import transaction
     with transaction() as conn:
         user = find_user_by_email(conn, email)

@@ -14,7 +14,7 @@ from shared.usage.costing import Pricer
 from shared.usage.formats import FORMATS, ImportRejected
 from shared.usage.importer import ImportReport, import_stream
 from shared.usage.records import COLUMNS, Record
-from shared.usage.store import delete_records, insert_records, user_exists
+from shared.usage.bulk_write import delete_records, insert_records, user_exists
 from shared.usage.summary import summarize
 from shared.usage.writer import BatchWriter, ImportInterrupted
 

@@ -146,7 +146,7 @@ def refresh(conn: Connection, user_id: str) -> int:
                          {"user_id": user_id}).all()
     if not marks:
         return 0
-    if postgres:  # as for the analyses (``shared.agents.sql.Dialect.prepare``): hash, do not sort to disk
+    if postgres:  # as for the analyses (``shared.agents.data.sql.Dialect.prepare``): hash, do not sort to disk
         conn.exec_driver_sql("SET LOCAL jit = off")
         conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
     params = {"user_id": user_id, "lo": min(m[0] for m in marks), "hi": max(m[1] for m in marks)}

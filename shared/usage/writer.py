@@ -20,7 +20,7 @@ from shared.db import DatabaseUnavailable, backend, transaction
 from shared.errors import ServiceUnavailable
 from shared.logging import get_logger
 from shared.usage.rollups import refresh_if_dirty
-from shared.usage.store import BatchBuilder, PreparedBatch, refresh_statistics, write_batch
+from shared.usage.bulk_write import BatchBuilder, PreparedBatch, refresh_statistics, write_batch
 
 log = get_logger("usage.writer")
 

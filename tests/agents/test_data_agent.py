@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from shared.agents.data import analyze
-from shared.agents.events import Emitter, RunCancelled
+from shared.agents.data.agent import analyze
+from shared.agents.pipeline.events import Emitter, RunCancelled
 from shared.db import DatabaseUnavailable
 from shared.errors import ValidationFailed
 from tests.agents.dataopt_records import insert_records, make_user, record
@@ -78,7 +78,7 @@ def test_nearest_rank_percentiles_by_hand(database):
 
 
 def test_percentiles_read_whole_days_from_the_histograms_and_edges_from_the_records(database, monkeypatch):
-    from shared.agents import usage_profile
+    from shared.agents.data import usage_profile
     user = make_user()
     base = datetime(2026, 11, 1)
     insert_records(user, [record(base + timedelta(hours=7 * i, minutes=i), feature=("a", "b")[i % 2],

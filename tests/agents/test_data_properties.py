@@ -7,8 +7,8 @@ from datetime import datetime
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from shared.agents.data import analyze
-from shared.agents.events import Emitter
+from shared.agents.data.agent import analyze
+from shared.agents.pipeline.events import Emitter
 from shared.agents.optimization import optimize
 from tests.agents.dataopt_records import insert_records, make_user, usage_rows
 

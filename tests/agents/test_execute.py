@@ -5,11 +5,11 @@ import os
 
 import pytest
 
-from shared.agents.data import analyze
-from shared.agents.events import Emitter, RunCancelled
-from shared.agents.execute import execute
+from shared.agents.data.agent import analyze
+from shared.agents.pipeline.events import Emitter, RunCancelled
+from shared.agents.pipeline.execute import execute
 from shared.agents.optimization import optimize
-from shared.agents.report_format import usd
+from shared.agents.report.formatting import usd
 from shared.errors import ValidationFailed
 from tests.functions.conftest import NOW, OCTOBER, create_user, insert_records, october_records
 from tests.support.ports import free_port as closed_port

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from shared.agents.data import analyze
-from shared.agents.events import Emitter, RunCancelled
+from shared.agents.data.agent import analyze
+from shared.agents.pipeline.events import Emitter, RunCancelled
 from shared.agents.optimization import LEVERS, optimize
 from shared.agents.optimization import tiers
 from shared.db import DatabaseUnavailable, reset_engine

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from shared.agents.events import Emitter
+from shared.agents.pipeline.events import Emitter
 from shared.agents.optimization import optimize
 from shared.pricing import catalog
 from tests.agents.dataopt_records import catalog_cost, insert_records, make_user, record

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from hypothesis import HealthCheck, given, settings
 
-from shared.agents.events import Emitter
+from shared.agents.pipeline.events import Emitter
 from shared.agents.optimization import LEVERS, optimize
 from tests.agents.dataopt_records import insert_records, make_user, usage_rows
 

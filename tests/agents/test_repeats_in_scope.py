@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from shared.agents.data import analyze
-from shared.agents.events import Emitter
+from shared.agents.data.agent import analyze
+from shared.agents.pipeline.events import Emitter
 from tests.agents.dataopt_records import insert_records, make_user, record
 
 START, END = datetime(2026, 11, 1), datetime(2026, 11, 3)

@@ -9,9 +9,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from shared.agents import llm
-from shared.agents.events import Emitter
-from shared.agents.report import report
+from shared.agents.report import llm
+from shared.agents.pipeline.events import Emitter
+from shared.agents.report.agent import report
 from tests.agents.test_report import DATA, OPTIMIZATION, triage_dict
 
 

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 
-from shared.agents import usage_profile
-from shared.agents.data import analyze
-from shared.agents.events import Emitter
+from shared.agents.data import usage_profile
+from shared.agents.data.agent import analyze
+from shared.agents.pipeline.events import Emitter
 from shared.db import transaction
 from shared.db.schema import usage_histograms, usage_hourly, usage_records, usage_repeats, users
 from shared.usage.rollups import refresh_if_dirty
@@ -88,7 +88,7 @@ def test_rollups_leave_with_the_records_and_the_user(database):
 
 
 def test_whole_hours_are_those_inside_the_range():
-    from shared.agents.sql import Scope, whole_hours
+    from shared.agents.data.sql import Scope, whole_hours
     assert whole_hours(Scope.build("u", datetime(2026, 11, 1, 9, 17), datetime(2026, 11, 1, 20, 0, 1))) == {
         "whole_start": datetime(2026, 11, 1, 10), "whole_end": datetime(2026, 11, 1, 20)}
     assert whole_hours(Scope.build("u", datetime(2026, 11, 1, 9), datetime(2026, 11, 2))) == {

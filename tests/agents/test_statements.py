@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from shared.agents.data import analyze
-from shared.agents.events import Emitter
-from shared.agents.sql import Scope
-from shared.agents.statements import fetch_concurrently
+from shared.agents.data.agent import analyze
+from shared.agents.pipeline.events import Emitter
+from shared.agents.data.sql import Scope
+from shared.agents.data.statements import fetch_concurrently
 from shared.db import get_engine
 from tests.agents.dataopt_records import insert_records, make_user, record
 

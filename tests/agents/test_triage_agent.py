@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import insert
 
-from shared.agents.events import Emitter, RunCancelled
-from shared.agents.sufficiency import SUFFICIENT_RECORDS, look_up
-from shared.agents.triage import triage
+from shared.agents.pipeline.events import Emitter, RunCancelled
+from shared.agents.triage.sufficiency import SUFFICIENT_RECORDS, look_up
+from shared.agents.triage.agent import triage
 from shared.db import reset_engine, transaction
 from shared.db.schema import usage_records, users
 from shared.errors import ValidationFailed

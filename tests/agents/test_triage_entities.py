@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from shared.agents.entities import find_budget, find_features, find_models, find_percentage, find_providers
-from shared.agents.events import Emitter
-from shared.agents.spelling import correct_typos, one_edit_apart
-from shared.agents.triage import triage
+from shared.agents.triage.entities import find_budget, find_features, find_models, find_percentage, find_providers
+from shared.agents.pipeline.events import Emitter
+from shared.agents.triage.spelling import correct_typos, one_edit_apart
+from shared.agents.triage.agent import triage
 from shared.pricing import catalog
 from tests.agents.triage_questions import NOW
 

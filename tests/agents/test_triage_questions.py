@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared.agents.events import Emitter
-from shared.agents.triage import triage
+from shared.agents.pipeline.events import Emitter
+from shared.agents.triage.agent import triage
 from tests.agents.triage_questions import NOW, QUESTIONS
 from tests.agents.triage_questions_held_out import HELD_OUT, HELD_OUT_2, HELD_OUT_3, HELD_OUT_4
 

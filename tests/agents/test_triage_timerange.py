@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from shared.agents.timerange import add_months, default_range, parse_time_range
+from shared.agents.triage.timerange import add_months, default_range, parse_time_range
 
 UTC = timezone.utc
 TUESDAY = datetime(2026, 10, 20, 14, 30, tzinfo=UTC)       # mid-month, mid-week

@@ -14,7 +14,7 @@ from werkzeug.serving import WSGIRequestHandler
 
 from functions.chat.app import create_app
 from functions.chat.settings import ChatSettings
-from shared.agents.events import AGENT_COMPLETED
+from shared.agents.pipeline.events import AGENT_COMPLETED
 from shared.auth import issue_access_token
 from shared.db import transaction
 from shared.db.schema import messages, run_events, runs, users

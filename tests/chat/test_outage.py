@@ -7,7 +7,7 @@ import pytest
 import requests
 from sqlalchemy.engine import make_url
 
-from functions.chat import store
+from functions.chat import history
 from functions.chat.outbox import Outbox
 from shared.db import reset_engine
 from tests.chat.conftest import ask, connect_user, receive, run_status, send, wait_for
@@ -132,7 +132,7 @@ def test_the_outbox_is_bounded_and_says_so(sqlite_db):
     reset_engine()
     outbox = Outbox(max_items=2, flush_interval_s=60)
     told = []
-    seqs = [outbox.write(store.thread_write(f"{i:032d}", "u", "t"), lambda i=i: told.append(i)) for i in range(3)]
+    seqs = [outbox.write(history.thread_write(f"{i:032d}", "u", "t"), lambda i=i: told.append(i)) for i in range(3)]
     assert seqs == [1, 2, -1]
     assert outbox.wait(2, timeout_s=5) is False  # deferred, known at once
     assert outbox.status() == {"ok": False, "pending": 2, "dropped": 1, "written": 0,

@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from shared.agents.events import Emitter
-from shared.agents.execute import execute
+from shared.agents.pipeline.events import Emitter
+from shared.agents.pipeline.execute import execute
 from shared.demo import load_demo
 from tests.chat.conftest import ask, connect_user, run_frames, run_status, stored_messages, wait_for
 
@@ -25,7 +25,7 @@ def demo_user(database, new_user):
 @pytest.mark.parametrize("question", ["Where did my LLM money go in the last 30 days?",
                                       "How can I cut my LLM costs?"])
 def test_a_demo_question_answers_like_execute(demo_user, start_chat, question):
-    server = start_chat(pipeline=None)  # the default: shared.agents.execute.execute
+    server = start_chat(pipeline=None)  # the default: shared.agents.pipeline.execute.execute
     with connect_user(server, demo_user) as ws:
         ack = ask(ws, question, context=CONTEXT)
         frames = run_frames(ws, ack["run_id"], timeout=60)

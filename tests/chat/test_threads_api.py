@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from functions.chat import store
+from functions.chat import history
 from shared.db import transaction
 from tests.chat.conftest import ask, connect_user, receive, run_frames, run_status, stored_events, wait_for
 from tests.chat.pipelines import GatedPipeline
@@ -119,11 +119,11 @@ def test_unknown_paths_and_methods_answer_json(server, new_user):
 
 def test_a_write_replayed_after_a_lost_acknowledgement_is_stored_once(database, new_user):
     user = new_user()
-    thread = store.thread_write("t" * 32, user.id, "twice")
-    message = store.message_write("m" * 32, "t" * 32, user.id, "user", "hello")
+    thread = history.thread_write("t" * 32, user.id, "twice")
+    message = history.message_write("m" * 32, "t" * 32, user.id, "user", "hello")
     for _ in range(2):
         with transaction() as conn:
             thread.apply(conn, idempotent=True)
             message.apply(conn, idempotent=True)
-    history = store.thread_with_messages(user.id, "t" * 32)
-    assert [m["content"] for m in history["messages"]] == ["hello"]
+    stored = history.thread_with_messages(user.id, "t" * 32)
+    assert [m["content"] for m in stored["messages"]] == ["hello"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.agents.report_format import pct, share_pct, usd
+from shared.agents.report.formatting import pct, share_pct, usd
 from tests.functions.conftest import AGENTS, NOW, OCTOBER, create_user, insert_records, october_records
 
 PATHS = {name: f"/api/agents/{name}" for name in AGENTS}

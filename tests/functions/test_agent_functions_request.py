@@ -5,7 +5,7 @@ from datetime import datetime
 
 import pytest
 
-from shared.agents.api import AgentRequest, parse_agent_request, parse_utc
+from shared.agents.http.request import AgentRequest, parse_agent_request, parse_utc
 from shared.errors import ValidationFailed
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from shared.auth.passwords import verify_password
-from shared.auth.store import find_user_by_email
+from shared.auth.accounts import find_user_by_email
 from shared.db import transaction
 from shared.demo import DEMO_PASSWORD, generate_rows, load_demo
 from shared.demo.shapes import FEATURES

@@ -3,7 +3,7 @@
 ``optimize(user_id, start, end, *, emitter, data=None, levers=None) -> OptimizationResult``.
 Options: ``data`` -- a ``DataResult`` of the same user and range whose aggregates are reused
 instead of reading the records again; ``levers`` -- a subset of ``LEVERS`` (unknown ids are a 422).
-Every lever replays the aggregates of ``shared.agents.usage_profile`` and prices the
+Every lever replays the aggregates of ``shared.agents.data.usage_profile`` and prices the
 counterfactual with the catalog (``shared.pricing``); one module per lever documents its method:
 ``routing``, ``caching`` (response and prompt), ``batch``, ``max_tokens``, ``deprecation``.
 
@@ -23,13 +23,13 @@ from typing import Any, Callable
 from sqlalchemy import Boolean, bindparam, text
 
 from shared.config import utc_iso
-from shared.agents.data import checked_scope, describe, load_profile
-from shared.agents.events import Emitter
+from shared.agents.data.agent import checked_scope, describe, load_profile
+from shared.agents.pipeline.events import Emitter
 from shared.agents.optimization import batch, caching, deprecation, max_tokens, routing
 from shared.agents.optimization.combine import combined_saving
 from shared.agents.optimization.common import Cell, Context, Outcome, Recommendation
-from shared.agents.protocol import AgentRun
-from shared.agents.sql import Scope
+from shared.agents.pipeline.agent_run import AgentRun
+from shared.agents.data.sql import Scope
 from shared.db import transaction
 from shared.errors import ValidationFailed
 from shared.pricing import catalog

@@ -1,6 +1,6 @@
 """What every lever shares: the replay context, catalog re-pricing, and the shape of a finding.
 
-- ``Context``: the usage profile of the range (``shared.agents.usage_profile``), the days it
+- ``Context``: the usage profile of the range (``shared.agents.data.usage_profile``), the days it
   spans, the spend, the catalog and the analysis end date.
 - ``Cell``: one optimization cell -- a feature's requests on one model and provider, batch or
   not -- with its ``Measures``.
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from shared.agents.usage_profile import Measures, UsageProfile
+from shared.agents.data.usage_profile import Measures, UsageProfile
 from shared.pricing import Catalog, ModelPrice, cost_usd
 
 DAYS_PER_MONTH = 30.0

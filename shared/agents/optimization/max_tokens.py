@@ -14,7 +14,7 @@ worst case but changes nothing billed.
 from __future__ import annotations
 
 from shared.agents.optimization.common import Cell, Context, Outcome, Recommendation, list_price, money
-from shared.agents.usage_profile import CAP_DEN, CAP_NUM, CAP_STEP
+from shared.agents.data.usage_profile import CAP_DEN, CAP_NUM, CAP_STEP
 
 LEVER = "max_tokens"
 HEADROOM = 4

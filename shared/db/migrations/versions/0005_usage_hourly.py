@@ -6,7 +6,7 @@ the partial hours at its edges. Triggers on ``usage_records`` keep the rollups e
 writes the records: an insert adds to its hour (PostgreSQL: one grouped upsert per statement over
 its transition table; SQLite: per row); a delete or update recomputes the hours it touched from
 the records, since a minimum or maximum cannot be taken back. Existing records are rolled up
-when the migration runs. The measures are those of ``shared.agents.usage_profile``'s cube.
+when the migration runs. The measures are those of ``shared.agents.data.usage_profile``'s cube.
 
 Revision ID: 0005_usage_hourly
 Revises: 0004_prompt_hash_counts

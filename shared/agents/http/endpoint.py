@@ -2,7 +2,7 @@
 
 ``agent_function(service, prefix, agent, run, needs_database=, streams=)`` builds a ``FunctionApp``:
 Bearer authentication (401), a JSON body of at most ``MAX_BODY_BYTES`` (64 KiB; 413/415/400),
-validation by ``shared.agents.api`` (422 with field errors), then ``run(request, user_id, emitter)``.
+validation by ``shared.agents.http.request`` (422 with field errors), then ``run(request, user_id, emitter)``.
 The answer is ``{status: "success", agent, result, events, execution_time_ms}``; with ``streams``
 and ``Accept: text/event-stream`` the same events go out as Server-Sent Events instead.
 Health: ``<prefix>/health`` reports the database; ``<prefix>/health/ready`` requires it when
@@ -15,9 +15,9 @@ from typing import Any, Callable
 
 import flask
 
-from shared.agents.api import AgentRequest, parse_agent_request
-from shared.agents.events import Emitter
-from shared.agents.sse import sse_response, wants_event_stream
+from shared.agents.http.request import AgentRequest, parse_agent_request
+from shared.agents.pipeline.events import Emitter
+from shared.agents.http.sse import sse_response, wants_event_stream
 from shared.auth import authenticate
 from shared.health import database_check
 from shared.http import FunctionApp, json_body

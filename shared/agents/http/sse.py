@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator
 import flask
 
 from shared import config
-from shared.agents.events import Emitter, Event, RunCancelled
+from shared.agents.pipeline.events import Emitter, Event, RunCancelled
 from shared.errors import HTTPError
 from shared.logging import get_logger
 

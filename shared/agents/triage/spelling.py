@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from shared.agents.vocabulary import LEXICON, NOT_TYPOS
+from shared.agents.triage.vocabulary import LEXICON, NOT_TYPOS
 
 
 def one_edit_apart(a: str, b: str) -> bool:

@@ -17,7 +17,7 @@ refreshed before an analysis reads them). Each is fetched by its own function (`
 - ``token_distributions``: histograms of prompt and completion tokens per feature and of latency
   overall -- read from ``usage_histograms`` for the whole days of the scope, and binned from the
   records only for the partial days at its edges -- reduced in SQL to nearest-rank p50/p95/p99
-  over value bins (see ``shared.agents.sql``), and the output tokens above the max_tokens cap the
+  over value bins (see ``shared.agents.data.sql``), and the output tokens above the max_tokens cap the
   optimization agent would propose (p99 x 1.5, rounded up to 64 tokens) -- the only part of a
   lower cap that changes a bill.
 
@@ -37,7 +37,7 @@ from typing import Any
 from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.engine import Connection
 
-from shared.agents.sql import Dialect, Scope, whole_days, whole_hours
+from shared.agents.data.sql import Dialect, Scope, whole_days, whole_hours
 from shared.usage.rollups import CACHEABLE, MEASURES, NEW_WRITE, value_bin
 
 RESPONSE_CACHE_TTLS_S = (3600, 86400)

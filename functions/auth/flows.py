@@ -19,7 +19,7 @@ import flask
 from sqlalchemy.exc import IntegrityError
 
 from functions.auth import fields, lockout
-from shared.auth import passwords, store
+from shared.auth import accounts, passwords
 from shared.auth.request import authenticate
 from shared.auth.secret import jwt_secret
 from shared.auth.tokens import (
@@ -32,16 +32,16 @@ from shared.logging import get_logger
 log = get_logger("auth")
 
 
-def _token_pair(user: store.User, session_id: str, refresh_jti: str) -> dict:
+def _token_pair(user: accounts.User, session_id: str, refresh_jti: str) -> dict:
     access, _ = issue_access_token(user.id, user.email, session_id)
     refresh, _ = issue_refresh_token(user.id, session_id, refresh_jti)
     return {"access_token": access, "refresh_token": refresh, "token_type": "Bearer",
             "expires_in": access_ttl_s(), "user": user.public()}
 
 
-def _start_session(conn, user: store.User, now: datetime) -> dict:
+def _start_session(conn, user: accounts.User, now: datetime) -> dict:
     jti = uuid.uuid4().hex
-    session_id = store.create_session(conn, user.id, jti, now, now + timedelta(seconds=refresh_ttl_s()))
+    session_id = accounts.create_session(conn, user.id, jti, now, now + timedelta(seconds=refresh_ttl_s()))
     return _token_pair(user, session_id, jti)
 
 
@@ -59,14 +59,14 @@ def register(body: dict) -> dict:
     email, password, name = fields.registration(body)
     jwt_secret()  # fail closed (503) before anything is written
     with transaction() as conn:
-        taken = store.find_user_by_email(conn, email) is not None
+        taken = accounts.find_user_by_email(conn, email) is not None
     if taken:
         raise _email_taken()
     password_hash = passwords.hash_password(password)
-    now = store.utcnow()
+    now = accounts.utcnow()
     try:
         with transaction() as conn:
-            user = store.insert_user(conn, email, name, password_hash, now)
+            user = accounts.insert_user(conn, email, name, password_hash, now)
             pair = _start_session(conn, user, now)
     except IntegrityError:  # a concurrent sign-up with the same email won the race
         raise _email_taken() from None
@@ -84,33 +84,33 @@ def login(body: dict) -> dict:
     user = None
     if fields.email_problem(email) is None:  # a malformed email cannot exist: no query needed
         with transaction() as conn:
-            user = store.find_user_by_email(conn, email)
+            user = accounts.find_user_by_email(conn, email)
     if user is None:
         passwords.burn_verify(password)
         raise _invalid_credentials()
-    now = store.utcnow()
+    now = accounts.utcnow()
     if user.locked_until and user.locked_until > now:
         raise _locked(user.locked_until, now)
     if not passwords.verify_password(user.password_hash, password):
         raise _failed_login(user, now)
     new_hash = passwords.hash_password(password) if passwords.needs_rehash(user.password_hash) else None
     with transaction() as conn:
-        if not store.clear_failures(conn, user.id, now, new_hash):
+        if not accounts.clear_failures(conn, user.id, now, new_hash):
             # A concurrent wrong guess locked the account while this password was being checked.
-            locked_until = store.get_user(conn, user.id).locked_until
+            locked_until = accounts.get_user(conn, user.id).locked_until
             raise _locked(locked_until or now, now)
         pair = _start_session(conn, user, now)
     log.info("login", extra={"fields": {"user_id": user.id}})
     return pair
 
 
-def _failed_login(user: store.User, now: datetime) -> Unauthorized | TooManyRequests:
+def _failed_login(user: accounts.User, now: datetime) -> Unauthorized | TooManyRequests:
     """Record a wrong password; the answer is 401, or 429 when this failure starts a lock."""
     with transaction() as conn:
-        failures = store.record_failed_login(conn, user.id)
+        failures = accounts.record_failed_login(conn, user.id)
         period = lockout.lock_period_s(failures)
         if period:
-            store.lock_user(conn, user.id, now + timedelta(seconds=period))
+            accounts.lock_user(conn, user.id, now + timedelta(seconds=period))
     if period:
         log.warning("account locked", extra={"fields": {"user_id": user.id, "failures": failures,
                                                         "lock_s": period}})
@@ -125,24 +125,24 @@ def refresh(body: dict) -> dict:
     except TokenError as exc:
         raise Unauthorized(exc.message, code=exc.code) from None
     user_id, session_id, jti = claims["sub"], claims["sid"], claims["jti"]
-    now = store.utcnow()
+    now = accounts.utcnow()
     new_jti = uuid.uuid4().hex
     expires_at = now + timedelta(seconds=refresh_ttl_s())
     with transaction() as conn:
-        if store.rotate_session(conn, session_id, user_id, jti, new_jti, now, expires_at):
-            user = store.get_user(conn, user_id)
+        if accounts.rotate_session(conn, session_id, user_id, jti, new_jti, now, expires_at):
+            user = accounts.get_user(conn, user_id)
             if user is None:
                 raise Unauthorized("The account no longer exists.", code="user_not_found")
             return _token_pair(user, session_id, new_jti)
-        refusal = _refusal(store.get_session(conn, session_id, user_id), jti, now)
+        refusal = _refusal(accounts.get_session(conn, session_id, user_id), jti, now)
         if refusal.code == "refresh_token_reused":
-            store.revoke_session(conn, session_id, user_id, "refresh_token_reused", now)
+            accounts.revoke_session(conn, session_id, user_id, "refresh_token_reused", now)
             log.warning("refresh token reused; session revoked",
                         extra={"fields": {"user_id": user_id, "session_id": session_id}})
     raise refusal
 
 
-def _refusal(session: store.Session | None, jti: str, now: datetime) -> Unauthorized:
+def _refusal(session: accounts.Session | None, jti: str, now: datetime) -> Unauthorized:
     """Why a refresh token that lost the conditional update is refused."""
     if session is None:
         return Unauthorized("The refresh token's session does not exist.", code="session_not_found")
@@ -157,16 +157,16 @@ def _refusal(session: store.Session | None, jti: str, now: datetime) -> Unauthor
 def logout(request: flask.Request) -> None:
     principal = authenticate(request)
     with transaction() as conn:
-        revoked = store.revoke_session(conn, principal.session_id, principal.user_id, "logout",
-                                       store.utcnow())
+        revoked = accounts.revoke_session(conn, principal.session_id, principal.user_id, "logout",
+                                       accounts.utcnow())
     log.info("logout", extra={"fields": {"user_id": principal.user_id, "revoked": revoked}})
 
 
 def me(request: flask.Request) -> dict:
     principal = authenticate(request)
     with transaction() as conn:
-        user = store.get_user(conn, principal.user_id)
-        session = store.get_session(conn, principal.session_id, principal.user_id)
+        user = accounts.get_user(conn, principal.user_id)
+        session = accounts.get_session(conn, principal.session_id, principal.user_id)
     if user is None:
         raise Unauthorized("The account no longer exists.", code="user_not_found")
     if session is None or session.revoked_at is not None:

@@ -5,7 +5,7 @@
 the data or optimization agent computed. ``data_error`` / ``optimization_error`` say that a step
 could not run (the answer then says the data is unavailable instead of inventing figures).
 
-When an OpenAI-compatible endpoint is configured (``shared.agents.llm``: ``LLM_BASE_URL``,
+When an OpenAI-compatible endpoint is configured (``shared.agents.report.llm``: ``LLM_BASE_URL``,
 ``LLM_MODEL``, ``LLM_API_KEY``, ``LLM_TIMEOUT_S``) the template is reworded by it
 (``wording: "llm"``); if that call fails, or the rewording carries a figure the computation did
 not produce, the answer is the template with a note saying so (``wording: "template"``, ``llm_error``).
@@ -16,11 +16,11 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from shared.agents import llm
-from shared.agents.events import (
+from shared.agents.report import llm
+from shared.agents.pipeline.events import (
     AGENT_COMPLETED, AGENT_ERROR, AGENT_STARTED, TOOL_COMPLETED, TOOL_EXECUTING, Emitter, RunCancelled,
 )
-from shared.agents.report_templates import Facts, render
+from shared.agents.report.templates import Facts, render
 from shared.logging import get_logger
 
 AGENT = "report"

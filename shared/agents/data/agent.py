@@ -2,16 +2,16 @@
 
 ``analyze(user_id, start, end, *, emitter, models=None, features=None) -> DataResult``. Options:
 ``models`` / ``features`` restrict the analysis to those exact names. Datetimes are UTC (naive
-values are read as UTC). Three SQL statements (``shared.agents.usage_profile``) produce every figure;
+values are read as UTC). Three SQL statements (``shared.agents.data.usage_profile``) produce every figure;
 this module only shapes them. On PostgreSQL they run at the same time on separate pooled
-connections (``AGENTS_SQL_CONCURRENCY``, see ``shared.agents.statements``). It raises ``DatabaseUnavailable`` when the database is down and
+connections (``AGENTS_SQL_CONCURRENCY``, see ``shared.agents.data.statements``). It raises ``DatabaseUnavailable`` when the database is down and
 ``ValidationFailed`` for an empty range.
 
 Result conventions: USD amounts are rounded to 1e-9 and shares/rates to 1e-6, so that the order
 in which a backend happens to add floats cannot change a figure; breakdowns are sorted by cost
 (descending, then name); ``by_day`` lists the days that have records, ascending; percentiles are
 nearest-rank over single-request records, in value bins (exact below 128, at most 1.6% low above:
-see ``shared.agents.sql``); ``repeated_prompt_share`` is the share of records with a
+see ``shared.agents.data.sql``); ``repeated_prompt_share`` is the share of records with a
 prompt hash that repeat a prompt sent earlier in scope to the same model for the same feature; ``hourly_profile`` counts requests per UTC
 hour. The ``profile`` attribute carries the raw aggregates for the optimization agent.
 """
@@ -22,12 +22,12 @@ from datetime import datetime
 from typing import Any
 
 from shared.config import utc_iso
-from shared.agents.events import Emitter
-from shared.agents.protocol import AgentRun
+from shared.agents.pipeline.events import Emitter
+from shared.agents.pipeline.agent_run import AgentRun
 from shared.usage.rollups import refresh_if_dirty
-from shared.agents.sql import Scope
-from shared.agents.statements import fetch_concurrently
-from shared.agents.usage_profile import (
+from shared.agents.data.sql import Scope
+from shared.agents.data.statements import fetch_concurrently
+from shared.agents.data.usage_profile import (
     Measures, Percentiles, UsageProfile, aggregate_rows, apply_aggregates, apply_distributions, apply_repeats,
     distribution_rows, replay_rows,
 )

@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator, Sequence
 from sqlalchemy.engine import Connection
 
 from shared import config
-from shared.agents.sql import Scope
+from shared.agents.data.sql import Scope
 from shared.db import backend, transaction
 
 Query = Callable[[Connection, Scope], list[dict[str, Any]]]

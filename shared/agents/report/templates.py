@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from shared.agents import report_format as fmt
-from shared.agents.report_text import (
+from shared.agents.report import formatting as fmt
+from shared.agents.report.text import (
     CAPABILITIES, EXAMPLE_QUESTIONS, IMPORT_GUIDE, OUT_OF_SCOPE_INTRO, TITLES, UNAVAILABLE,
 )
 

@@ -23,13 +23,13 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from shared.agents.api import parse_utc
-from shared.agents.data import analyze
-from shared.agents.events import AGENT_COMPLETED, AGENT_ERROR, AGENT_STARTED, AGENT_THINKING, Emitter, RunCancelled
+from shared.agents.http.request import parse_utc
+from shared.agents.data.agent import analyze
+from shared.agents.pipeline.events import AGENT_COMPLETED, AGENT_ERROR, AGENT_STARTED, AGENT_THINKING, Emitter, RunCancelled
 from shared.agents.optimization import optimize
-from shared.agents.plan import DIRECT_CATEGORIES, analysis_range, levers_for
-from shared.agents.report import as_dict, report
-from shared.agents.triage import triage
+from shared.agents.pipeline.plan import DIRECT_CATEGORIES, analysis_range, levers_for
+from shared.agents.report.agent import as_dict, report
+from shared.agents.triage.agent import triage
 from shared.db import DatabaseUnavailable
 from shared.errors import HTTPError
 from shared.logging import get_logger

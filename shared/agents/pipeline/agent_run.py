@@ -14,7 +14,7 @@ import time
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from shared.agents.events import (
+from shared.agents.pipeline.events import (
     AGENT_COMPLETED, AGENT_ERROR, AGENT_STARTED, AGENT_THINKING, TOOL_COMPLETED, TOOL_EXECUTING,
     Emitter, RunCancelled,
 )

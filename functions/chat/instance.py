@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 
-from functions.chat import store
+from functions.chat import history
 from functions.chat.outbox import Outbox
 from functions.chat.runs import Pipeline, RunManager
 from functions.chat.settings import ChatSettings
@@ -55,7 +55,7 @@ class ChatService:
         self.runs = RunManager(self.outbox, pipeline, max_queued=settings.max_queued_per_thread,
                                max_active=settings.max_active_runs, stop_grace_s=settings.stop_grace_s,
                                recent_runs=settings.recent_runs)
-        self.owners = store.ThreadOwners()
+        self.owners = history.ThreadOwners()
         self.connections = Connections()
         self.draining = False
         self._shutdown_lock = threading.Lock()
@@ -65,7 +65,7 @@ class ChatService:
         """Who owns a thread: remembered, else asked of the database (``DatabaseUnavailable`` if down)."""
         owner = self.owners.get(thread_id)
         if owner is None:
-            owner = store.thread_owner(thread_id)
+            owner = history.thread_owner(thread_id)
             if owner is not None:
                 self.owners.remember(thread_id, owner)
         return owner
@@ -78,7 +78,7 @@ class ChatService:
             self.runs.stop(run)
             run.done.wait(self.settings.stop_grace_s + 0.5)
         self.outbox.wait(self.outbox.last_seq, 5.0)  # the thread's queued writes land before it goes
-        deleted = store.delete_thread(user_id, thread_id)
+        deleted = history.delete_thread(user_id, thread_id)
         self.owners.forget(thread_id)
         return deleted
 

@@ -27,13 +27,13 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
-from shared.agents import entities as find
-from shared.agents.events import (AGENT_COMPLETED, AGENT_ERROR, AGENT_STARTED, AGENT_THINKING, TOOL_COMPLETED,
+from shared.agents.triage import entities as find
+from shared.agents.pipeline.events import (AGENT_COMPLETED, AGENT_ERROR, AGENT_STARTED, AGENT_THINKING, TOOL_COMPLETED,
                                   TOOL_EXECUTING, Emitter, RunCancelled)
-from shared.agents.spelling import correct_typos
-from shared.agents.sufficiency import judge, look_up
-from shared.agents.timerange import TimeRange, as_utc, default_range, parse_time_range
-from shared.agents.vocabulary import (CATEGORIES, DEFAULT_INTENT, INTENTS, OFF_TOPIC, SUPPORTING, TERMS,
+from shared.agents.triage.spelling import correct_typos
+from shared.agents.triage.sufficiency import judge, look_up
+from shared.agents.triage.timerange import TimeRange, as_utc, default_range, parse_time_range
+from shared.agents.triage.vocabulary import (CATEGORIES, DEFAULT_INTENT, INTENTS, OFF_TOPIC, SUPPORTING, TERMS,
                                       compile_terms)
 from shared.db import DatabaseUnavailable
 from shared.errors import ValidationFailed

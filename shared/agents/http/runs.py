@@ -9,13 +9,13 @@
 """
 from __future__ import annotations
 
-from shared.agents.api import AgentRequest
-from shared.agents.data import DataResult, analyze
-from shared.agents.events import Emitter
-from shared.agents.execute import ExecuteResult, execute
+from shared.agents.http.request import AgentRequest
+from shared.agents.data.agent import DataResult, analyze
+from shared.agents.pipeline.events import Emitter
+from shared.agents.pipeline.execute import ExecuteResult, execute
 from shared.agents.optimization import OptimizationResult, optimize
-from shared.agents.plan import analysis_range, levers_for
-from shared.agents.triage import TriageResult, triage
+from shared.agents.pipeline.plan import analysis_range, levers_for
+from shared.agents.triage.agent import TriageResult, triage
 
 
 def run_triage(request: AgentRequest, user_id: str, emitter: Emitter) -> TriageResult:
