@@ -51,9 +51,3 @@ def env_int(name: str, default: int) -> int:
         return default
 
 
-def utc_iso(moment) -> str | None:
-    """ISO 8601 with an explicit ``+00:00``; the database keeps naive UTC, answers always name the offset."""
-    if moment is None:
-        return None
-    from datetime import timezone
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).isoformat()

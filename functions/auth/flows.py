@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 import flask
 from sqlalchemy.exc import IntegrityError
 
+from shared.clock import utcnow
 from functions.auth import fields, lockout
 from shared.auth import accounts, passwords
 from shared.auth.request import authenticate
@@ -63,7 +64,7 @@ def register(body: dict) -> dict:
     if taken:
         raise _email_taken()
     password_hash = passwords.hash_password(password)
-    now = accounts.utcnow()
+    now = utcnow()
     try:
         with transaction() as conn:
             user = accounts.insert_user(conn, email, name, password_hash, now)
@@ -88,7 +89,7 @@ def login(body: dict) -> dict:
     if user is None:
         passwords.burn_verify(password)
         raise _invalid_credentials()
-    now = accounts.utcnow()
+    now = utcnow()
     if user.locked_until and user.locked_until > now:
         raise _locked(user.locked_until, now)
     if not passwords.verify_password(user.password_hash, password):
@@ -125,7 +126,7 @@ def refresh(body: dict) -> dict:
     except TokenError as exc:
         raise Unauthorized(exc.message, code=exc.code) from None
     user_id, session_id, jti = claims["sub"], claims["sid"], claims["jti"]
-    now = accounts.utcnow()
+    now = utcnow()
     new_jti = uuid.uuid4().hex
     expires_at = now + timedelta(seconds=refresh_ttl_s())
     with transaction() as conn:
@@ -158,7 +159,7 @@ def logout(request: flask.Request) -> None:
     principal = authenticate(request)
     with transaction() as conn:
         revoked = accounts.revoke_session(conn, principal.session_id, principal.user_id, "logout",
-                                       accounts.utcnow())
+                                       utcnow())
     log.info("logout", extra={"fields": {"user_id": principal.user_id, "revoked": revoked}})
 
 

@@ -21,6 +21,7 @@ from functions.chat.protocol import ProtocolError, error_frame, frame
 from functions.chat.runs import QueueFull, ShuttingDown
 from functions.chat.settings import PROTOCOL_VERSION
 from functions.chat.socket_auth import SocketIdentity
+from shared.clock import utc_now_iso
 from shared.db import DatabaseUnavailable
 from shared.logging import get_logger
 
@@ -122,7 +123,7 @@ class Connection:
         threading.Thread(target=self._expire, name=f"expiry-{self.connection_id[:8]}", daemon=True).start()
         try:
             self.deliver(frame("connection_established", connection_id=self.connection_id, user_id=self.user_id,
-                               protocol_version=PROTOCOL_VERSION, server_time=protocol.utc_now_iso()))
+                               protocol_version=PROTOCOL_VERSION, server_time=utc_now_iso()))
             while self.open:
                 raw = self.ws.receive()
                 if raw is not None and self.open:
@@ -139,7 +140,7 @@ class Connection:
 
     def handle(self, raw: str | bytes) -> None:
         try:
-            message = protocol.parse(raw, self.service.settings.max_content_chars)
+            message = protocol.parse(raw)
             self.dispatch(message)
         except ProtocolError as exc:
             self.deliver(error_frame(exc.code, exc.message, exc.details))
@@ -153,7 +154,7 @@ class Connection:
 
     def dispatch(self, message: protocol.ClientMessage) -> None:
         if isinstance(message, protocol.Ping):
-            self.deliver(frame("pong", server_time=protocol.utc_now_iso(), **message.echo))
+            self.deliver(frame("pong", server_time=utc_now_iso(), **message.echo))
         elif isinstance(message, protocol.UserMessage):
             self.user_message(message)
         elif isinstance(message, protocol.StopAgent):

@@ -13,11 +13,12 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, select, update
 
+from shared.clock import utc_iso, utcnow
 from shared.db import transaction
 from shared.db.schema import messages, run_events, runs, threads
 
@@ -28,16 +29,12 @@ _last_now = datetime.min
 def utc_now() -> datetime:
     """Naive UTC now, strictly after the previous call in this process."""
     global _last_now
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = utcnow()
     with _clock_lock:
         if now <= _last_now:
             now = _last_now + timedelta(microseconds=1)
         _last_now = now
     return now
-
-
-def iso(value: datetime | None) -> str | None:
-    return None if value is None else value.replace(tzinfo=timezone.utc).isoformat()
 
 
 @dataclass(frozen=True)
@@ -139,8 +136,8 @@ def thread_owner(thread_id: str) -> str | None:
 
 
 def _thread_dict(row) -> dict[str, Any]:
-    return {"id": row.id, "title": row.title, "created_at": iso(row.created_at),
-            "updated_at": iso(row.updated_at)}
+    return {"id": row.id, "title": row.title, "created_at": utc_iso(row.created_at),
+            "updated_at": utc_iso(row.updated_at)}
 
 
 def list_threads(user_id: str, limit: int) -> list[dict[str, Any]]:
@@ -155,7 +152,7 @@ def _message_dict(row) -> dict[str, Any]:
     return {"id": row.id, "role": row.role, "content": row.content,
             "structured": None if row.structured is None else json.loads(row.structured),
             "run_id": row.run_id, "client_message_id": row.client_message_id,
-            "created_at": iso(row.created_at)}
+            "created_at": utc_iso(row.created_at)}
 
 
 def thread_with_messages(user_id: str, thread_id: str) -> dict[str, Any] | None:

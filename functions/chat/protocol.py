@@ -2,7 +2,10 @@
 
 Client frames are JSON objects with a ``type``: ``user_message`` (aliases
 ``message``, ``chat_message``, ``chat``; the text in ``content``, ``text`` or
-``message``), ``stop_agent``, ``ping``, ``get_thread_history``, ``resume``.
+``message``), ``stop_agent``, ``ping``, ``get_thread_history``, ``resume``. A ``user_message``
+is validated by the agent functions' own request parser (``shared.agents.http.request``): a bad
+``context``, ``thread_id`` or text gets ``invalid_message`` with ``details {field, reason}`` in
+the words of the HTTP API's 422.
 A frame that is not JSON is ``invalid_json``; an unknown type is
 ``unknown_type``; a known type with missing or malformed fields is
 ``invalid_message``. Server frames are JSON objects with a ``type``; agent
@@ -13,8 +16,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any, Union
+
+from shared.agents.http.request import parse_agent_request
+from shared.errors import ValidationFailed
 
 USER_MESSAGE_TYPES = ("user_message", "message", "chat_message", "chat")
 CONTENT_KEYS = ("content", "text", "message")
@@ -65,10 +70,6 @@ class Resume:
 ClientMessage = Union[UserMessage, StopAgent, Ping, GetThreadHistory, Resume]
 
 
-def utc_now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-
-
 def frame(type_: str, **fields: Any) -> dict[str, Any]:
     return {"type": type_, **fields}
 
@@ -95,23 +96,26 @@ def _id_field(body: dict, name: str, required: bool) -> str | None:
     return value
 
 
-def _user_message(body: dict, max_content_chars: int) -> UserMessage:
+def _user_message(body: dict) -> UserMessage:
     content = next((body[k] for k in CONTENT_KEYS if isinstance(body.get(k), str) and body[k].strip()), None)
     if content is None:
         raise ProtocolError("invalid_message", "A user message needs non-empty text in 'content'.",
                             {"field": "content"})
-    if len(content) > max_content_chars:
-        raise ProtocolError("invalid_message", "The message is too long.",
-                            {"field": "content", "max_chars": max_content_chars})
     client_message_id = body.get("client_message_id")
     if client_message_id is not None and (not isinstance(client_message_id, str)
                                           or len(client_message_id) > MAX_CLIENT_MESSAGE_ID):
         raise ProtocolError("invalid_message", "'client_message_id' must be a short string.",
                             {"field": "client_message_id"})
-    context = body.get("context")
-    if context is not None and not isinstance(context, dict):
-        raise ProtocolError("invalid_message", "'context' must be an object.", {"field": "context"})
-    return UserMessage(content.strip(), _id_field(body, "thread_id", required=False), client_message_id, context)
+    try:
+        request = parse_agent_request({"message": content, "thread_id": body.get("thread_id"),
+                                       "context": body.get("context")})
+    except ValidationFailed as exc:
+        fields = {("content" if name == "message" else name): reason
+                  for name, reason in exc.details["fields"].items()}
+        field, reason = next(iter(fields.items()))
+        raise ProtocolError("invalid_message", f"'{field}' {reason}.",
+                            {"field": field, "reason": reason, "fields": fields}) from None
+    return UserMessage(request.message, request.thread_id, client_message_id, request.agent_context())
 
 
 def _resume(body: dict) -> Resume:
@@ -124,7 +128,7 @@ def _resume(body: dict) -> Resume:
     return Resume(run_id, event_seq(last_event_id, run_id))
 
 
-def parse(raw: str | bytes, max_content_chars: int) -> ClientMessage:
+def parse(raw: str | bytes) -> ClientMessage:
     """One client frame as a typed message, or ``ProtocolError``."""
     try:
         body = json.loads(raw)
@@ -136,7 +140,7 @@ def parse(raw: str | bytes, max_content_chars: int) -> ClientMessage:
     if not isinstance(kind, str) or not kind:
         raise ProtocolError("invalid_message", "A frame needs a 'type'.", {"field": "type"})
     if kind in USER_MESSAGE_TYPES:
-        return _user_message(body, max_content_chars)
+        return _user_message(body)
     if kind == "stop_agent":
         return StopAgent(_id_field(body, "run_id", required=True))
     if kind == "ping":

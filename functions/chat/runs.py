@@ -35,13 +35,14 @@ from typing import Any, Callable, Protocol
 from functions.chat import history
 from functions.chat.outbox import Outbox
 from functions.chat.protocol import frame
+from shared.agents.pipeline.agent_run import failure
 from shared.agents.pipeline.events import AGENT_COMPLETED, AGENT_ERROR, Emitter, Event, RunCancelled
-from shared.db import DatabaseUnavailable
+from shared.errors import HTTPError
 from shared.logging import get_logger
 
 log = get_logger("chat.runs")
 
-SUPERVISOR = "supervisor"
+SUPERVISOR = "supervisor"  # the pipeline's root agent, whose events open and close every run
 # The closing answer is stored before the client sees it (so that its next question comes after it
 # in history); this bounds the wait when the writer is busy. A database outage ends the wait at once.
 CLOSING_WRITE_WAIT_S = 5.0
@@ -207,11 +208,10 @@ class RunManager:
                                                 thread_id=run.thread_id, context=run.context))
         except RunCancelled:
             outcome = run.stop_reason or "cancelled"
-        except DatabaseUnavailable as exc:
-            outcome, error = "failed", ("database_unavailable", exc.reason)
-        except Exception as exc:  # a pipeline bug: logged with its stack, reported to the user as a failure
-            log.exception("pipeline failed", extra={"fields": {"run_id": run.run_id, "user_id": run.user_id}})
-            outcome, error = "failed", ("pipeline_error", type(exc).__name__)
+        except Exception as exc:  # reported to the user as a failure, in the agents' own words
+            if not isinstance(exc, HTTPError):
+                log.exception("pipeline failed", extra={"fields": {"run_id": run.run_id, "user_id": run.user_id}})
+            outcome, error = "failed", failure(exc, SUPERVISOR)
         self._finish(run, outcome, result, error)
 
     # --- events --------------------------------------------------------------------------------
@@ -249,7 +249,7 @@ class RunManager:
             _tell_not_saved(subscribers)
 
     def _close_stream(self, run: LiveRun, outcome: str, result: dict | None,
-                      error: tuple[str, str] | None) -> None:
+                      error: dict[str, str] | None) -> None:
         """Emit what a stream the pipeline did not close still lacks, ending with ``agent_completed``."""
         emit = run.emitter.emit
         last = run.events[-1][1] if run.events else None
@@ -259,13 +259,13 @@ class RunManager:
                                                "status": "completed"})
             return
         if outcome == "failed":
-            code, reason = error or ("pipeline_error", "unknown")
-            run.error_code = code
+            error = error or failure(RuntimeError(), SUPERVISOR)
+            code = run.error_code = error["code"]
             answer = ("I could not finish this answer: the usage database is unavailable right now. "
                       "Please ask again in a moment." if code == "database_unavailable" else
                       f"I could not finish this answer because of an internal error (run {run.run_id}).")
             if not errored:
-                emit(AGENT_ERROR, SUPERVISOR, {"code": code, "message": reason})
+                emit(AGENT_ERROR, SUPERVISOR, error)
             emit(AGENT_COMPLETED, SUPERVISOR, {"status": "failed", "answer": answer, "result": None})
             return
         if run.events and not errored:
@@ -273,7 +273,7 @@ class RunManager:
         emit(AGENT_COMPLETED, SUPERVISOR, {"status": outcome, "answer": None, "result": None})
 
     def _finish(self, run: LiveRun, outcome: str, result: dict | None = None,
-                error: tuple[str, str] | None = None) -> None:
+                error: dict[str, str] | None = None) -> None:
         with run.lock:
             if run.finalized:
                 return

@@ -3,7 +3,6 @@
 Options (environment variables):
 
 - ``CHAT_MAX_FRAME_BYTES`` (65536): largest client frame; bigger ones close the socket with 1009.
-- ``CHAT_MAX_CONTENT_CHARS`` (8000): longest question in a ``user_message``.
 - ``CHAT_MAX_QUEUED_PER_THREAD`` (3): runs waiting behind the running one on a thread; more is ``queue_full``.
 - ``CHAT_MAX_ACTIVE_RUNS`` (3): pipelines running at once in one process; more wait for a slot.
   Keep it below the database pool (``DB_POOL_SIZE`` + ``DB_MAX_OVERFLOW``): each running pipeline
@@ -36,7 +35,6 @@ PROTOCOL_VERSION = "1"
 @dataclass(frozen=True)
 class ChatSettings:
     max_frame_bytes: int = 65536
-    max_content_chars: int = 8000
     max_queued_per_thread: int = 3
     max_active_runs: int = 3
     ping_interval_s: float = 0.0
@@ -52,7 +50,6 @@ class ChatSettings:
     def from_env(cls) -> "ChatSettings":
         return cls(
             max_frame_bytes=config.env_int("CHAT_MAX_FRAME_BYTES", cls.max_frame_bytes),
-            max_content_chars=config.env_int("CHAT_MAX_CONTENT_CHARS", cls.max_content_chars),
             max_queued_per_thread=config.env_int("CHAT_MAX_QUEUED_PER_THREAD", cls.max_queued_per_thread),
             max_active_runs=config.env_int("CHAT_MAX_ACTIVE_RUNS", cls.max_active_runs),
             ping_interval_s=config.env_float("CHAT_PING_INTERVAL_S", cls.ping_interval_s),

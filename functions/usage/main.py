@@ -30,7 +30,7 @@ Options: ``TOKENWISE_ALLOW_DEMO`` (``1`` allows the demo route in production), a
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timezone
+from datetime import datetime
 
 import flask
 import functions_framework
@@ -38,6 +38,7 @@ import functions_framework
 from shared import config, errors
 from shared.auth import authenticate
 from shared.auth.secret import secret_check
+from shared.clock import parse_client_time
 from shared.health import database_check
 from shared.http import FunctionApp, json_body
 from shared.logging import get_logger
@@ -129,14 +130,9 @@ def _bound(request: flask.Request, name: str) -> datetime | None:
     if not value:
         return None
     try:
-        if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), datetime.min.time())
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise errors.ValidationFailed({name: "must be an ISO 8601 date or datetime"}) from None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
-    return parsed
+        return parse_client_time(value)
+    except ValueError as exc:
+        raise errors.ValidationFailed({name: str(exc)}) from None
 
 
 @app.route("/summary")

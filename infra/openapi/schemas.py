@@ -1,6 +1,8 @@
 """The OpenAPI component schemas: request and response bodies of every unit, and the one error body."""
 from __future__ import annotations
 
+from shared.agents.http.request import MAX_MESSAGE_CHARS, THREAD_ID
+
 
 def ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -100,8 +102,8 @@ SCHEMAS: dict[str, dict] = {
     }, ("totals", "by_model", "by_provider", "by_feature", "by_day"), extra=True),
     "UsageDeleted": obj({"deleted": INTEGER}, ("deleted",)),
     "AgentRequest": obj({
-        "message": {"type": "string", "minLength": 1, "maxLength": 4000},
-        "thread_id": {"type": "string", "maxLength": 200, "nullable": True},
+        "message": {"type": "string", "minLength": 1, "maxLength": MAX_MESSAGE_CHARS},
+        "thread_id": {"type": "string", "pattern": f"^{THREAD_ID.pattern}$", "nullable": True},
         "context": {**obj({"time_range": INPUT_RANGE, "now": UTC_INPUT}, extra=True), "nullable": True},
     }, ("message",)),
     "AgentEvent": obj({

@@ -10,16 +10,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from shared.db.schema import auth_sessions, users
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,10 @@ from __future__ import annotations
 import csv
 import json
 import os
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import IO, Iterable
 
+from shared.clock import utcnow
 from shared.demo.generator import generate_rows
 
 DEFAULT_ROWS = 20_000
@@ -41,7 +42,7 @@ def demo_password() -> str:
 def ensure_demo_user(email: str = DEMO_EMAIL, password: str | None = None) -> tuple[str, bool]:
     """``(user_id, created)`` for the account ``email``; an existing account keeps its password."""
     from shared.auth.passwords import hash_password
-    from shared.auth.accounts import find_user_by_email, insert_user, utcnow
+    from shared.auth.accounts import find_user_by_email, insert_user
     from shared.db import transaction
     with transaction() as conn:
         user = find_user_by_email(conn, email)
@@ -64,7 +65,7 @@ def load_demo(user_id: str, rows: int = DEFAULT_ROWS, seed: int = DEFAULT_SEED, 
     if replace:
         with transaction() as conn:
             deleted = delete_records(conn, user_id)
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = utcnow()
     per_batch = batch_rows()
     writer, pricer, count = BatchWriter(user_id, now), Pricer(), 0
     batch = writer.new_batch()

@@ -14,10 +14,11 @@ from __future__ import annotations
 import hashlib
 import random
 from bisect import bisect
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from itertools import accumulate
 from typing import Iterator
 
+from shared.clock import utcnow
 from shared.demo.shapes import FEATURES, WEEKEND_FACTOR, ZIPF_EXPONENT, Feature
 
 PROMPT_CACHE_MIN = 1024
@@ -58,7 +59,7 @@ def _when(rng: random.Random, draw: _FeatureDraw, start: datetime, span_s: float
 def generate_rows(rows: int, seed: int = 7, end: datetime | None = None, days: int = 30) -> Iterator[dict]:
     """``rows`` demo rows, lazily; ``end`` defaults to now (UTC, naive), to the second."""
     if end is None:
-        end = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+        end = utcnow().replace(microsecond=0)
     start = end - timedelta(days=days)
     span_s = (end - start).total_seconds()
     rng = random.Random(seed)

@@ -28,9 +28,9 @@ MiB), ``USAGE_IMPORT_BATCH_ROWS`` (5,000), ``USAGE_IMPORT_MAX_LINE_BYTES``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import IO, Any, Iterable
 
+from shared.clock import utcnow
 from shared import config
 from shared.errors import PayloadTooLarge
 from shared.usage.costing import Pricer
@@ -81,10 +81,6 @@ class ImportReport:
                 "rows": self.rows, "cost_sources": self.cost_sources, "unpriced_models": self.unpriced_models}
 
 
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
 def import_stream(user_id: str, stream: IO[bytes], mimetype: str, requested_format: str | None = None, *,
                   limit_bytes: int | None = None, rows_per_batch: int | None = None,
                   pricer: Pricer | None = None) -> ImportReport:
@@ -98,7 +94,7 @@ def import_stream(user_id: str, stream: IO[bytes], mimetype: str, requested_form
         raise ImportRejected("The upload has no rows.", code="empty_body")
     fmt = choose(requested_format, header.columns, header=header.is_header)
     report = ImportReport(format=fmt.NAME)
-    writer = BatchWriter(user_id, _utcnow())
+    writer = BatchWriter(user_id, utcnow())
     expand, parse = fmt.expand, fmt.parse
     batch = writer.new_batch()
     try:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Connection
 
-from shared.config import utc_iso
+from shared.clock import utc_iso
 from shared.db.schema import usage_records as t
 
 _MEASURES = {

@@ -164,5 +164,20 @@ def test_a_rejected_input_ends_with_the_supervisors_error(sqlite_db):
     emitter = Emitter()
     with pytest.raises(ValidationFailed):
         execute(12345, user_id="nobody", emitter=emitter)
-    assert [(e.type, e.agent) for e in emitter.events][-2:] == [("agent_error", "triage"), ("agent_error", "supervisor")]
-    assert emitter.events[-1].payload["code"] == "validation_failed"
+    assert [(e.type, e.agent) for e in emitter.events] == [("agent_started", "supervisor"),
+                                                           ("agent_error", "supervisor")]
+    assert emitter.events[-1].payload == {"code": "validation_failed", "message": "The request has invalid fields."}
+
+
+@pytest.mark.parametrize("context, field", [
+    ({"now": "soon"}, "context.now"),
+    ({"time_range": {"start": "2023-01-01", "end": "2026-01-01"}}, "context.time_range"),
+    ({"time_range": {"start": "2026-10-05"}}, "context.time_range.end"),
+])
+def test_a_bad_context_is_refused_by_the_request_parser_before_any_agent_runs(sqlite_db, context, field):
+    emitter = Emitter()
+    with pytest.raises(ValidationFailed) as raised:
+        execute("where did the money go?", user_id="nobody", emitter=emitter, context=context)
+    assert list(raised.value.details["fields"]) == [field]
+    assert [(e.type, e.agent) for e in emitter.events] == [("agent_started", "supervisor"),
+                                                           ("agent_error", "supervisor")]

@@ -184,7 +184,7 @@ def test_a_failing_pipeline_ends_with_an_explanation_not_a_closed_socket(databas
         assert receive(ws)["type"] == "pong"
     assert kinds(frames) == [("agent_started", "supervisor"), ("agent_error", "supervisor"),
                              ("agent_completed", "supervisor")]
-    assert frames[1]["payload"] == {"code": "pipeline_error", "message": "KeyError"}
+    assert frames[1]["payload"] == {"code": "internal_error", "message": "The supervisor agent failed: KeyError."}
     assert frames[2]["payload"]["status"] == "failed"
     assert ack["run_id"] in frames[2]["payload"]["answer"]
     wait_for(lambda: run_status(ack["run_id"]) == "failed")

@@ -7,6 +7,8 @@ from datetime import datetime
 import pytest
 from websockets.exceptions import ConnectionClosed
 
+from shared.agents.http.request import MAX_MESSAGE_CHARS, parse_agent_request
+from shared.errors import ValidationFailed
 from tests.chat.conftest import connect_user, open_socket, receive, send
 
 
@@ -68,12 +70,56 @@ def test_unknown_type_lists_the_known_ones(server, new_user):
     assert "user_message" in error["details"]["known"]
 
 
-def test_too_long_content_is_invalid(server, new_user):
+def test_too_long_content_is_invalid_with_the_http_apis_limit(server, new_user):
     with connect_user(server, new_user()) as ws:
-        send(ws, {"type": "user_message", "content": "x" * 8001})
+        send(ws, {"type": "user_message", "content": "x" * (MAX_MESSAGE_CHARS + 1)})
         error = receive(ws)
-    assert (error["code"], error["details"]["field"], error["details"]["max_chars"]) == (
-        "invalid_message", "content", 8000)
+    assert (error["code"], error["details"]["field"], error["details"]["reason"]) == (
+        "invalid_message", "content", f"must be at most {MAX_MESSAGE_CHARS} characters")
+
+
+BAD_CONTEXTS = [
+    ({"now": "soon"}, "context.now"),
+    ({"now": "9999-12-31T23:00:00-05:00"}, "context.now"),
+    ({"time_range": {"start": "2023-10-01", "end": "2026-09-01"}}, "context.time_range"),
+    ({"time_range": {"start": "2026-10-05", "end": "2026-10-01"}}, "context.time_range"),
+    ({"time_range": {"start": "2026-10-05"}}, "context.time_range.end"),
+    ({"time_range": "last week"}, "context.time_range"),
+    ([], "context"),
+]
+
+
+@pytest.mark.parametrize("context, field", BAD_CONTEXTS)
+def test_a_bad_context_is_refused_in_the_words_of_the_http_api_and_the_socket_stays_open(
+        server, new_user, context, field):
+    try:
+        parse_agent_request({"message": "where did the money go?", "context": context})
+    except ValidationFailed as exc:
+        http_fields = exc.details["fields"]
+    with connect_user(server, new_user()) as ws:
+        send(ws, {"type": "user_message", "content": "where did the money go?", "context": context})
+        error = receive(ws)
+        send(ws, {"type": "ping", "id": "still-open"})
+        pong = receive(ws)
+    assert (error["type"], error["code"]) == ("error", "invalid_message")
+    assert error["details"]["field"] == field
+    assert error["details"]["reason"] == http_fields[field]
+    assert error["details"]["fields"] == http_fields
+    assert (pong["type"], pong["id"]) == ("pong", "still-open")
+
+
+def test_an_explicit_offset_is_read_as_the_http_api_reads_it(sqlite_db, start_chat, new_user):
+    server = start_chat(pipeline=None)  # the real supervisor
+    context = {"time_range": {"start": "2026-10-01T02:00:00+02:00", "end": "2026-10-08T00:00:00Z"},
+               "now": "2026-10-09T00:00:00+00:00"}
+    with connect_user(server, new_user()) as ws:
+        send(ws, {"type": "user_message", "content": "where did the money go?", "context": context})
+        assert receive(ws)["type"] == "message_received"
+        frame = receive(ws)
+        while not (frame["type"] == "agent_completed" and frame["agent"] == "triage"):
+            frame = receive(ws)
+    assert frame["payload"]["result"]["entities"]["time_range"] == {
+        "start": "2026-10-01T00:00:00+00:00", "end": "2026-10-08T00:00:00+00:00"}
 
 
 def test_oversized_frame_closes_with_1009(server, new_user):

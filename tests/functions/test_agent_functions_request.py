@@ -5,7 +5,8 @@ from datetime import datetime
 
 import pytest
 
-from shared.agents.http.request import AgentRequest, parse_agent_request, parse_utc
+from shared.agents.http.request import AgentRequest, parse_agent_request
+from shared.clock import parse_client_time
 from shared.errors import ValidationFailed
 
 
@@ -41,7 +42,9 @@ def test_full_body_normalises_dates_and_keeps_other_context_keys():
     ({"message": "   "}, {"message": "must not be empty"}),
     ({"message": "x" * 4001}, {"message": "must be at most 4000 characters"}),
     ({"message": "hi", "thread_id": 7}, {"thread_id": "must be a string"}),
-    ({"message": "hi", "thread_id": ""}, {"thread_id": "must be 1 to 200 characters"}),
+    ({"message": "hi", "thread_id": ""}, {"thread_id": "must be 1 to 64 letters, digits, '-' or '_'"}),
+    ({"message": "hi", "thread_id": "a" * 65}, {"thread_id": "must be 1 to 64 letters, digits, '-' or '_'"}),
+    ({"message": "hi", "thread_id": "t 1"}, {"thread_id": "must be 1 to 64 letters, digits, '-' or '_'"}),
     ({"message": "hi", "context": []}, {"context": "must be an object"}),
     ({"message": "hi", "context": {"time_range": "last week"}},
      {"context.time_range": "must be an object {start, end}"}),
@@ -51,8 +54,8 @@ def test_full_body_normalises_dates_and_keeps_other_context_keys():
      {"context.time_range.start": "is not a valid ISO 8601 date (YYYY-MM-DD)"}),
     ({"message": "hi", "context": {"time_range": {"start": "yesterday", "end": "2026-10-02"}}},
      {"context.time_range.start": "is not a valid ISO 8601 datetime"}),
-    ({"message": "hi", "context": {"time_range": {"start": "2026-10-01T00:00:00+02:00", "end": "2026-10-02"}}},
-     {"context.time_range.start": "must be in UTC (no offset, 'Z' or '+00:00')"}),
+    ({"message": "hi", "context": {"now": "0001-01-01T00:00:00+01:00"}},
+     {"context.now": "is out of the representable range in UTC"}),
     ({"message": "hi", "context": {"time_range": {"start": 20261001, "end": "2026-10-02"}}},
      {"context.time_range.start": "must be an ISO 8601 date or datetime string"}),
     ({"message": "hi", "context": {"time_range": {"start": "2026-10-02", "end": "2026-10-02"}}},
@@ -78,6 +81,14 @@ def test_boundaries_are_accepted():
     parsed = parse_agent_request({"message": "hi", "context": {"time_range": {"start": "2025-01-01",
                                                                              "end": "2026-01-02"}}})
     assert (parsed.end - parsed.start).days == 366
-    assert parse_utc("2024-02-29") == datetime(2024, 2, 29)
+    assert parse_client_time("2024-02-29") == datetime(2024, 2, 29)
     with pytest.raises(ValueError):
-        parse_utc("2023-02-29")
+        parse_client_time("2023-02-29")
+
+
+def test_an_explicit_offset_is_converted_to_utc():
+    parsed = parse_agent_request({"message": "hi", "context": {
+        "time_range": {"start": "2026-10-01T02:00:00+02:00", "end": "2026-10-02T00:00:00-05:00"},
+        "now": "2026-10-03T12:00:00+05:30"}})
+    assert (parsed.start, parsed.end, parsed.now) == (
+        datetime(2026, 10, 1), datetime(2026, 10, 2, 5), datetime(2026, 10, 3, 6, 30))

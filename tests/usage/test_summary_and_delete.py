@@ -70,8 +70,9 @@ def test_range_includes_start_and_excludes_end(client, loaded):
 
 
 @pytest.mark.parametrize("query, fields", [
-    ("start=last-week", {"start": "must be an ISO 8601 date or datetime"}),
-    ("end=2026-13-01", {"end": "must be an ISO 8601 date or datetime"}),
+    ("start=last-week", {"start": "is not a valid ISO 8601 datetime"}),
+    ("end=2026-13-01", {"end": "is not a valid ISO 8601 date (YYYY-MM-DD)"}),
+    ("start=0001-01-01T00:00:00%2B01:00", {"start": "is out of the representable range in UTC"}),
     ("start=2026-11-03&end=2026-11-03", {"end": "must be after start"}),
     ("start=2026-11-04&end=2026-11-03", {"end": "must be after start"}),
 ])

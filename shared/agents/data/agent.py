@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from shared.config import utc_iso
+from shared.clock import utc_iso
 from shared.agents.pipeline.events import Emitter
 from shared.agents.pipeline.agent_run import AgentRun
 from shared.usage.rollups import refresh_if_dirty

@@ -2,27 +2,31 @@
 
 Rules (every violation is a 422 ``validation_failed`` naming the field):
 
-- ``message``: a string, non-empty once trimmed, at most ``MAX_MESSAGE_CHARS`` (4,000) characters.
-- ``thread_id``: optional string of at most 200 characters (or null).
+- ``message``: a string, non-empty once trimmed, at most ``MAX_MESSAGE_CHARS`` (4,000) characters:
+  the one limit on a question, over HTTP and over the chat's socket alike.
+- ``thread_id``: optional id of 1 to 64 letters, digits, ``-`` or ``_`` (or null).
 - ``context``: optional object (or null); unknown keys are kept and passed on.
-- ``context.time_range``: ``{start, end}``, each an ISO 8601 date (``2026-10-01``, midnight UTC) or
-  an ISO 8601 datetime that is naive (read as UTC) or carries a zero offset (``Z``/``+00:00``).
-  ``start`` is inclusive and ``end`` exclusive, ``start < end``, at most ``MAX_RANGE_DAYS`` (366) days.
+- ``context.time_range``: ``{start, end}``, each a client timestamp as ``shared.clock`` reads them
+  (an ISO 8601 date or datetime; no offset means UTC, an explicit offset is converted). ``start`` is inclusive and ``end`` exclusive, ``start < end``, at most ``MAX_RANGE_DAYS`` (366) days.
   It overrides any range parsed from the message.
-- ``context.now``: an ISO 8601 datetime (or date), UTC as above: the "now" relative phrases refer to.
+- ``context.now``: a client timestamp as above: the "now" relative phrases refer to.
 
-Datetimes leave this module as naive UTC, the convention of the database and the agents.
+Datetimes leave this module as naive UTC, the convention of the database and the agents. Every
+entry point uses ``parse_agent_request``: the four agent functions, the supervisor itself and the
+chat's ``user_message`` frame, so a context is accepted or refused in the same words everywhere.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
+from shared.clock import parse_client_time
 from shared.errors import ValidationFailed
 
 MAX_MESSAGE_CHARS = 4000
-MAX_THREAD_ID_CHARS = 200
+THREAD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_RANGE_DAYS = 366
 
 
@@ -49,28 +53,6 @@ class AgentRequest:
         return context
 
 
-def parse_utc(value: Any) -> datetime:
-    """An ISO 8601 date or UTC datetime as naive UTC; ``ValueError`` with a readable reason otherwise."""
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("must be an ISO 8601 date or datetime string")
-    text = value.strip()
-    if len(text) == 10:
-        try:
-            day = date.fromisoformat(text)
-        except ValueError:
-            raise ValueError("is not a valid ISO 8601 date (YYYY-MM-DD)") from None
-        return datetime(day.year, day.month, day.day)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError("is not a valid ISO 8601 datetime") from None
-    if moment.tzinfo is not None:
-        if moment.utcoffset() != timedelta(0):
-            raise ValueError("must be in UTC (no offset, 'Z' or '+00:00')")
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment
-
-
 def _time_range(raw: Any, fields: dict[str, str]) -> tuple[datetime | None, datetime | None]:
     if raw is None:
         return None, None
@@ -83,7 +65,7 @@ def _time_range(raw: Any, fields: dict[str, str]) -> tuple[datetime | None, date
             fields[f"context.time_range.{key}"] = "is required"
             continue
         try:
-            bounds[key] = parse_utc(raw[key])
+            bounds[key] = parse_client_time(raw[key])
         except ValueError as exc:
             fields[f"context.time_range.{key}"] = str(exc)
     if len(bounds) != 2:
@@ -99,7 +81,8 @@ def _time_range(raw: Any, fields: dict[str, str]) -> tuple[datetime | None, date
 
 
 def parse_agent_request(body: dict[str, Any]) -> AgentRequest:
-    """Validate a decoded JSON body; raises ``ValidationFailed`` listing every bad field."""
+    """Validate a decoded JSON body; raises ``ValidationFailed`` listing every bad field (``fields``:
+    name -> reason, names as in the body: ``message``, ``thread_id``, ``context.now`` ...)."""
     fields: dict[str, str] = {}
     message = body.get("message")
     if message is None:
@@ -114,8 +97,8 @@ def parse_agent_request(body: dict[str, Any]) -> AgentRequest:
     thread_id = body.get("thread_id")
     if thread_id is not None and not isinstance(thread_id, str):
         fields["thread_id"] = "must be a string"
-    elif isinstance(thread_id, str) and not (0 < len(thread_id) <= MAX_THREAD_ID_CHARS):
-        fields["thread_id"] = f"must be 1 to {MAX_THREAD_ID_CHARS} characters"
+    elif isinstance(thread_id, str) and not THREAD_ID.fullmatch(thread_id):
+        fields["thread_id"] = "must be 1 to 64 letters, digits, '-' or '_'"
 
     context = body.get("context")
     start = end = now = None
@@ -128,7 +111,7 @@ def parse_agent_request(body: dict[str, Any]) -> AgentRequest:
         start, end = _time_range(context.get("time_range"), fields)
         if context.get("now") is not None:
             try:
-                now = parse_utc(context["now"])
+                now = parse_client_time(context["now"])
             except ValueError as exc:
                 fields["context.now"] = str(exc)
 

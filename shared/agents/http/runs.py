@@ -20,7 +20,7 @@ from shared.agents.triage.agent import TriageResult, triage
 
 def run_triage(request: AgentRequest, user_id: str, emitter: Emitter) -> TriageResult:
     return triage(request.message, emitter=emitter, user_id=user_id, now=request.now,
-                  context=request.agent_context())
+                  time_range=request.time_range)
 
 
 def run_data(request: AgentRequest, user_id: str, emitter: Emitter) -> DataResult:

@@ -22,10 +22,12 @@ from typing import Any, Callable
 
 from sqlalchemy import Boolean, bindparam, text
 
-from shared.config import utc_iso
+from shared.clock import utc_iso
 from shared.agents.data.agent import checked_scope, describe, load_profile
 from shared.agents.pipeline.events import Emitter
 from shared.agents.optimization import batch, caching, deprecation, max_tokens, routing
+from shared.agents.optimization import levers as levers_
+from shared.agents.optimization.levers import LEVERS
 from shared.agents.optimization.combine import combined_saving
 from shared.agents.optimization.common import Cell, Context, Outcome, Recommendation
 from shared.agents.pipeline.agent_run import AgentRun
@@ -35,14 +37,13 @@ from shared.errors import ValidationFailed
 from shared.pricing import catalog
 
 AGENT = "optimization"
-LEVERS = ("model_routing", "response_caching", "prompt_caching", "batch", "max_tokens", "model_deprecation")
 EVALUATORS: dict[str, Callable[[Context], Outcome]] = {
-    "model_routing": routing.evaluate,
-    "response_caching": caching.evaluate_response,
-    "prompt_caching": caching.evaluate_prompt,
-    "batch": batch.evaluate,
-    "max_tokens": max_tokens.evaluate,
-    "model_deprecation": deprecation.evaluate,
+    levers_.MODEL_ROUTING: routing.evaluate,
+    levers_.RESPONSE_CACHING: caching.evaluate_response,
+    levers_.PROMPT_CACHING: caching.evaluate_prompt,
+    levers_.BATCH: batch.evaluate,
+    levers_.MAX_TOKENS: max_tokens.evaluate,
+    levers_.MODEL_DEPRECATION: deprecation.evaluate,
 }
 SAMPLE_LIMIT = 5
 
@@ -81,7 +82,7 @@ def _sample_ids(scope: Scope, cell: Cell, lever: str, profile) -> list[str]:
     params = {**scope.params(), "s_feature": cell.feature, "s_model": cell.model, "s_provider": cell.provider,
               "s_batch": cell.batch}
     runaway = profile.runaway.get((cell.feature, cell.model))
-    if lever == "max_tokens" and runaway is not None:
+    if lever == levers_.MAX_TOKENS and runaway is not None:
         extra += " AND request_count = 1 AND completion_tokens > :s_cap"
         params["s_cap"] = runaway.cap
     sql = (f'SELECT request_id FROM usage_records WHERE {scope.where(extra)} '

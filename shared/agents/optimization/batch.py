@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 
+from shared.agents.optimization import levers
 from shared.agents.optimization.common import (
     Context, Outcome, Recommendation, list_price, repriced, weighted_confidence,
 )
 
-LEVER = "batch"
+LEVER = levers.BATCH
 SLOW_MEAN_MS = 20_000
 OFFLINE_WORDS = ("summar", "report", "digest", "nightly", "batch", "bulk", "backfill", "offline", "etl",
                  "eval", "enrich", "index", "export", "analytics", "cron", "scheduled", "async", "archive")

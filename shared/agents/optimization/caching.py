@@ -19,12 +19,13 @@ same prompt hash went to the same model, successfully, shortly before (``usage_p
 """
 from __future__ import annotations
 
+from shared.agents.optimization import levers
 from shared.agents.optimization.common import (
     Context, Outcome, Recommendation, list_price, merged_samples, money,
 )
 
-RESPONSE = "response_caching"
-PROMPT = "prompt_caching"
+RESPONSE = levers.RESPONSE_CACHING
+PROMPT = levers.PROMPT_CACHING
 
 
 def evaluate_response(ctx: Context) -> Outcome:

@@ -12,9 +12,7 @@ The result never exceeds the pair's cost, so the total never exceeds spend.
 from __future__ import annotations
 
 from shared.agents.optimization.common import Context, Outcome
-
-GROUPS = (("response_caching", "prompt_caching"), ("model_routing", "model_deprecation"),
-          ("batch",), ("max_tokens",))
+from shared.agents.optimization.levers import ALTERNATIVES
 
 
 def combined_saving(ctx: Context, outcomes: list[Outcome]) -> float:
@@ -27,7 +25,7 @@ def combined_saving(ctx: Context, outcomes: list[Outcome]) -> float:
         if paid <= 0:
             continue
         kept = 1.0
-        for group in GROUPS:
+        for group in ALTERNATIVES:
             fraction = max((min(recommended.get(lever, {}).get(pair, 0.0) / paid, 1.0) for lever in group),
                            default=0.0)
             kept *= 1.0 - fraction

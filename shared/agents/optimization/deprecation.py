@@ -9,12 +9,13 @@ deprecated model without a successor in the catalog is named there too.
 """
 from __future__ import annotations
 
+from shared.agents.optimization import levers
 from shared.agents.optimization.common import (
     Context, Outcome, Recommendation, list_price, money, repriced,
 )
 from shared.pricing import ModelPrice
 
-LEVER = "model_deprecation"
+LEVER = levers.MODEL_DEPRECATION
 MAX_HOPS = 5
 
 

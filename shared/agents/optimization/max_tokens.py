@@ -14,9 +14,10 @@ worst case but changes nothing billed.
 from __future__ import annotations
 
 from shared.agents.optimization.common import Cell, Context, Outcome, Recommendation, list_price, money
+from shared.agents.optimization import levers
 from shared.agents.data.usage_profile import CAP_DEN, CAP_NUM, CAP_STEP
 
-LEVER = "max_tokens"
+LEVER = levers.MAX_TOKENS
 HEADROOM = 4
 
 

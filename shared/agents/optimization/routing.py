@@ -18,12 +18,13 @@ the target's catalog rates, batch rates for batch cells.
 from __future__ import annotations
 
 from shared.agents.optimization import tiers
+from shared.agents.optimization import levers
 from shared.agents.optimization.common import (
     Cell, Context, Outcome, Recommendation, list_price, money, repriced, weighted_confidence,
 )
 from shared.pricing import ModelPrice
 
-LEVER = "model_routing"
+LEVER = levers.MODEL_ROUTING
 MIN_SAVING_SHARE = 0.10
 SHORT_OUTPUT_TOKENS = 256
 MODERATE_PROMPT_TOKENS = 8000

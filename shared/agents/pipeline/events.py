@@ -10,8 +10,9 @@ from __future__ import annotations
 import threading
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Callable
+
+from shared.clock import utc_now_iso
 
 AGENT_STARTED = "agent_started"
 AGENT_THINKING = "agent_thinking"
@@ -59,7 +60,7 @@ class Emitter:
             raise ValueError(f"unknown event type {type!r}")
         with self._lock:
             event = Event(type, f"{self.run_id}-{len(self.events) + 1:05d}", self.run_id, self.thread_id,
-                          agent, datetime.now(timezone.utc).isoformat(timespec="milliseconds"), payload or {})
+                          agent, utc_now_iso(), payload or {})
             self.events.append(event)
         for sink in self.sinks:
             sink(event)

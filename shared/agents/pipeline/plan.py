@@ -12,15 +12,12 @@ whichever endpoint answers it.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
-LEVERS = ("model_routing", "response_caching", "prompt_caching", "batch", "max_tokens", "model_deprecation")
-CATEGORY_LEVERS: dict[str, tuple[str, ...]] = {
-    "caching": ("response_caching", "prompt_caching"),
-    "batching": ("batch",),
-    "model_selection": ("model_routing", "model_deprecation"),
-}
+from shared.agents.optimization.levers import CATEGORY_LEVERS
+from shared.clock import naive_utc, utcnow
+
 DIRECT_CATEGORIES = ("help", "out_of_scope")
 DEFAULT_RANGE_DAYS = 30
 
@@ -31,16 +28,15 @@ def levers_for(category: str | None) -> list[str] | None:
 
 
 def _naive_utc(value: Any) -> datetime | None:
+    """Triage's ISO range bounds (which it always writes with their offset) as naive UTC."""
     if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str) and value:
+        return naive_utc(value)
+    if isinstance(value, str) and value:
         try:
-            moment = datetime.fromisoformat(value)
+            return naive_utc(datetime.fromisoformat(value))
         except ValueError:
             return None
-    else:
-        return None
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+    return None
 
 
 def analysis_range(triage: dict[str, Any], request_range: tuple[datetime, datetime] | None = None,
@@ -51,5 +47,5 @@ def analysis_range(triage: dict[str, Any], request_range: tuple[datetime, dateti
     start, end = _naive_utc(parsed.get("start")), _naive_utc(parsed.get("end"))
     if start and end and start < end:
         return start, end
-    end = _naive_utc(now) or datetime.now(timezone.utc).replace(tzinfo=None)
+    end = _naive_utc(now) or utcnow()
     return end - timedelta(days=DEFAULT_RANGE_DAYS), end

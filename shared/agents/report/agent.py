@@ -12,14 +12,12 @@ not produce, the answer is the template with a note saying so (``wording: "templ
 """
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from shared.agents.pipeline.agent_run import AgentRun
+from shared.agents.pipeline.events import Emitter
 from shared.agents.report import llm
-from shared.agents.pipeline.events import (
-    AGENT_COMPLETED, AGENT_ERROR, AGENT_STARTED, TOOL_COMPLETED, TOOL_EXECUTING, Emitter, RunCancelled,
-)
 from shared.agents.report.templates import Facts, render
 from shared.logging import get_logger
 
@@ -44,29 +42,22 @@ def as_dict(result: Any) -> dict[str, Any] | None:
     return result.to_dict()
 
 
-def _reword(message: str, markdown: str, emitter: Emitter) -> tuple[str, str, str | None]:
+def _reword(message: str, markdown: str, run: AgentRun) -> tuple[str, str, str | None]:
     settings = llm.settings()
     if settings is None:
         return markdown, "template", None
-    emitter.checkpoint()
-    emitter.emit(TOOL_EXECUTING, AGENT, {"tool": "llm_wording", "args": {"model": settings.model}})
-    started = time.perf_counter()
-    try:
-        worded = llm.reword(settings, message, markdown)
-    except llm.LLMError as exc:
-        error = str(exc)
-        log.warning("llm wording failed; answering with the template", extra={"fields": {"reason": error}})
-        emitter.emit(TOOL_COMPLETED, AGENT, {"tool": "llm_wording", "duration_ms": _ms(started),
-                                             "summary": {"ok": False, "error": error}})
-        note = f"\n_The wording service failed ({error}); this is the standard answer built from the figures._\n"
-        return markdown + note, "template", error
-    emitter.emit(TOOL_COMPLETED, AGENT, {"tool": "llm_wording", "duration_ms": _ms(started),
-                                         "summary": {"ok": True, "chars": len(worded)}})
-    return worded + "\n", "llm", None
-
-
-def _ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 3)
+    with run.tool("llm_wording", {"model": settings.model}) as summary:
+        try:
+            worded = llm.reword(settings, message, markdown)
+        except llm.LLMError as exc:
+            error = str(exc)
+            summary.update(ok=False, error=error)
+        else:
+            summary.update(ok=True, chars=len(worded))
+            return worded + "\n", "llm", None
+    log.warning("llm wording failed; answering with the template", extra={"fields": {"reason": error}})
+    note = f"\n_The wording service failed ({error}); this is the standard answer built from the figures._\n"
+    return markdown + note, "template", error
 
 
 def report(message: str, *, emitter: Emitter, triage: Any, data: Any | None, optimization: Any | None,
@@ -74,24 +65,13 @@ def report(message: str, *, emitter: Emitter, triage: Any, data: Any | None, opt
     facts = Facts(message, as_dict(triage) or {}, as_dict(data), as_dict(optimization),
                   data_error, optimization_error)
     sources = [name for name, result in (("data", facts.data), ("optimization", facts.optimization)) if result]
-    emitter.emit(AGENT_STARTED, AGENT, {"input": f"{facts.category} answer from "
-                                        + (" and ".join(sources) if sources else "no computed figures")})
-    try:
-        emitter.checkpoint()
-        emitter.emit(TOOL_EXECUTING, AGENT, {"tool": "render_template", "args": {"category": facts.category}})
-        started = time.perf_counter()
-        markdown, structured = render(facts)
-        emitter.emit(TOOL_COMPLETED, AGENT, {"tool": "render_template", "duration_ms": _ms(started),
-                                             "summary": {"data_status": structured["data_status"],
-                                                         "chars": len(markdown)}})
-        markdown, wording, llm_error = _reword(message, markdown, emitter)
+    with AgentRun(emitter, AGENT) as run:
+        run.started(f"{facts.category} answer from "
+                    + (" and ".join(sources) if sources else "no computed figures"))
+        with run.tool("render_template", {"category": facts.category}) as summary:
+            markdown, structured = render(facts)
+            summary.update(data_status=structured["data_status"], chars=len(markdown))
+        markdown, wording, llm_error = _reword(message, markdown, run)
         result = ReportResult(markdown, structured, wording, llm_error)
-        emitter.checkpoint()
-    except RunCancelled:
-        raise
-    except Exception as exc:
-        emitter.emit(AGENT_ERROR, AGENT, {"code": "internal_error", "message": f"{type(exc).__name__}: {exc}"})
-        raise
-    emitter.emit(AGENT_COMPLETED, AGENT, {"summary": f"{structured['data_status']} answer, {wording} wording",
-                                          "result": result.to_dict()})
-    return result
+        run.completed(f"{structured['data_status']} answer, {wording} wording", result.to_dict())
+        return result

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, literal, select, text
 
 from shared.db import transaction
 from shared.db.schema import usage_records
+from shared.clock import naive_utc
 
 SUFFICIENT_RECORDS = 100
 MIN_COVERAGE = 0.5
@@ -56,17 +57,13 @@ class Coverage:
                 "last": self.last.isoformat() if self.last else None}
 
 
-def _naive(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
-
-
 def range_days(start: datetime, end: datetime, now: datetime) -> int:
-    span = min(_naive(end), _naive(now)) - _naive(start)
+    span = min(naive_utc(end), naive_utc(now)) - naive_utc(start)
     return max(1, math.ceil(span / timedelta(days=1)))
 
 
 def look_up(user_id: str, start: datetime, end: datetime, now: datetime) -> Coverage:
-    start, end = _naive(start), _naive(end)
+    start, end = naive_utc(start), naive_utc(end)
     in_range = and_(usage_records.c.user_id == user_id, usage_records.c.timestamp >= start,
                     usage_records.c.timestamp < end)
     capped = select(literal(1).label("one")).where(in_range).limit(SUFFICIENT_RECORDS).subquery()

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable
 
+from shared.clock import aware_utc
+
 DEFAULT_DAYS = 30
 EARLIEST_YEAR = 2015  # a bare number before this is a count, not a year of LLM usage
 
@@ -65,13 +67,8 @@ class TimeRange:
         return {"start": self.start.isoformat(), "end": self.end.isoformat()}
 
 
-def as_utc(moment: datetime) -> datetime:
-    """An aware UTC datetime; a naive one is taken to be UTC already."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-
-
 def default_range(now: datetime) -> TimeRange:
-    now = as_utc(now)
+    now = aware_utc(now)
     return TimeRange(now - timedelta(days=DEFAULT_DAYS), now, "")
 
 
@@ -326,7 +323,7 @@ _COMPILED = [(re.compile(rf"(?<![\w-])(?:{pattern})", re.IGNORECASE), rule) for 
 
 def parse_time_range(text: str, now: datetime) -> TimeRange | None:
     """The range the text names (the span of all periods it names), or None."""
-    now = as_utc(now)
+    now = aware_utc(now)
     lowered = re.sub(r"\s+", " ", text.lower().replace("’", "'"))
     found: list[tuple[int, int, Span]] = []
     for pattern, rule in _COMPILED:
