@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import os
 import signal
 import sys
 import threading
@@ -36,8 +35,9 @@ from typing import Callable
 
 from infra import manifest
 from infra.manifest import ROOT, Unit
-from shared import errors
+from shared import config, errors
 
+DEFAULT_PORT = 8080
 HEALTH_PATH = "/health"
 OPENAPI_PATH = "/openapi.json"
 
@@ -241,10 +241,15 @@ def serve(app: Dispatcher, host: str, port: int, ready: Callable[[int], None] | 
     return 0
 
 
+def default_port() -> int:
+    """``PORT`` (as Cloud Run and most hosts set it), else ``DEFAULT_PORT``."""
+    return config.env_int("PORT", DEFAULT_PORT)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8080)))
+    parser.add_argument("--port", type=int, default=default_port())
     parser.add_argument("--parity", action="store_true", help="each unit as its own process")
     parser.add_argument("--manifest", type=Path, default=manifest.MANIFEST)
     args = parser.parse_args(argv)

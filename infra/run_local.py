@@ -18,6 +18,7 @@ import os
 import sys
 import time
 
+from infra.local_stack import default_port
 from shared.demo import DEFAULT_DAYS, DEFAULT_ROWS, DEMO_EMAIL, DEMO_PASSWORD
 
 
@@ -47,7 +48,7 @@ def prepare(email: str, rows: int, days: int) -> dict:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m infra.run_local", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8080)))
+    parser.add_argument("--port", type=int, default=default_port())
     parser.add_argument("--parity", action="store_true")
     parser.add_argument("--manifest", default=None)
     parser.add_argument("--demo-rows", type=int, default=int(os.environ.get("TOKENWISE_DEMO_ROWS", DEFAULT_ROWS)))

@@ -13,6 +13,7 @@ import time
 
 from shared import config
 from shared.db import failures
+from shared.db.target import connect_timeout_s
 from shared.errors import ServiceUnavailable
 from shared.logging import get_logger
 
@@ -53,7 +54,7 @@ class Breaker:
             if now < self.retry_at:
                 raise DatabaseUnavailable(self.error)
             # Hold the others back for as long as one connect attempt can take.
-            self.retry_at = now + 2 * config.env_float("DB_CONNECT_TIMEOUT_S", 5.0) + 1
+            self.retry_at = now + 2 * connect_timeout_s() + 1
             return True
 
     def failed(self, reason: str, trial: bool) -> None:
