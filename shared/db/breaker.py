@@ -20,6 +20,11 @@ from shared.logging import get_logger
 log = get_logger("db")
 
 
+def backoff_s(failures: int) -> float:
+    """The pause after ``failures`` failures in a row: 0.25 s, doubling, at most ``DB_BACKOFF_MAX_S``."""
+    return min(config.env_float("DB_BACKOFF_MAX_S", 10.0), 0.25 * 2 ** (failures - 1))
+
+
 class DatabaseUnavailable(ServiceUnavailable):
     """The database cannot be reached or is not set up; every unit answers 503."""
     code = "database_unavailable"
@@ -64,7 +69,7 @@ class Breaker:
                 return
             self.failures += 1
             self.error = reason
-            pause = min(config.env_float("DB_BACKOFF_MAX_S", 10.0), 0.25 * 2 ** (self.failures - 1))
+            pause = backoff_s(self.failures)
             self.retry_at = time.monotonic() + pause
         log.warning("database unavailable", extra={"fields": {"reason": reason, "retry_in_s": pause}})
 
