@@ -21,6 +21,7 @@ import os
 import sys
 import threading
 from datetime import datetime, timezone
+from types import TracebackType
 
 _configured = False
 _lock = threading.Lock()
@@ -64,11 +65,10 @@ def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
         return
     thread = args.thread.name if args.thread is not None else "unknown"
     logging.getLogger("tokenwise.thread").critical(
-        "uncaught exception in a thread", exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
-        extra={"fields": {"thread": thread}})
+        "uncaught exception in a thread", exc_info=args.exc_value or True, extra={"fields": {"thread": thread}})
 
 
-def _log_uncaught(exc_type, exc_value, traceback) -> None:
+def _log_uncaught(exc_type: type[BaseException], exc_value: BaseException, traceback: TracebackType | None) -> None:
     if issubclass(exc_type, KeyboardInterrupt):
         sys.__excepthook__(exc_type, exc_value, traceback)
         return
