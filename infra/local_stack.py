@@ -12,7 +12,9 @@ unit that fails to load is contained: its paths answer 503
 mounted units (``infra.openapi``) before any unit is routed to, so the
 description is served by the same process that serves the API. The server is
 werkzeug's threaded one, which carries the
-chat's WebSockets. SIGINT (Ctrl-C) and SIGTERM drain the containers (the chat
+chat's WebSockets. A caller may add health checks of its own (``checks``, as
+``infra.run_local`` does for the database setup): one that fails turns ``/health``
+``degraded`` with its error under its name in ``reasons``. SIGINT (Ctrl-C) and SIGTERM drain the containers (the chat
 closes its sockets with 1001) and stop the server.
 
 Options: ``--host`` (127.0.0.1), ``--port`` (``PORT`` or 8080), ``--parity``
@@ -24,7 +26,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import os
 import signal
 import sys
 import threading
@@ -32,14 +33,18 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from infra import manifest
 from infra.manifest import ROOT, Unit
-from shared import errors
+from shared import config, errors
 
+DEFAULT_PORT = 8080
 HEALTH_PATH = "/health"
 OPENAPI_PATH = "/openapi.json"
+
+
+Checks = Mapping[str, Callable[[], dict]]  # name -> () -> {"ok": bool, "error": str}
 
 
 @dataclass
@@ -79,6 +84,23 @@ def load_unit(unit: Unit) -> Mounted:
     return Mounted(unit, app, None)
 
 
+def stack_health(body: dict, units: dict[str, dict], failed: dict[str, str], checks: Checks, started: float) -> dict:
+    """The owning unit's health ``body`` with the stack's own state added: its units and its checks."""
+    body.setdefault("uptime_s", round(time.monotonic() - started, 3))
+    body["units"] = units
+    reasons = {f"unit:{name}": error for name, error in failed.items()}
+    for name, check in checks.items():
+        result = check()
+        if not result.get("ok"):
+            reasons[name] = result.get("error") or "failing"
+    if reasons:
+        body["status"] = "degraded"
+        body["reasons"] = {**body.get("reasons", {}), **reasons}
+    if failed:
+        body["failed_units"] = sorted(failed)
+    return body
+
+
 def _json(start_response, status: str, body: dict):
     payload = json.dumps(body).encode()
     start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
@@ -107,9 +129,10 @@ class Dispatcher:
     ``root_app`` answers paths no unit owns (none does once a unit owns ``/``).
     """
 
-    def __init__(self, mounted: list[Mounted], root_app: Callable | None = None):
+    def __init__(self, mounted: list[Mounted], root_app: Callable | None = None, checks: Checks | None = None):
         self.mounted = mounted
         self.root_app = root_app
+        self.checks = dict(checks or {})
         self.started = time.monotonic()
         self.routes = sorted(((p.rstrip("/"), m) for m in mounted for p in m.unit.paths),
                              key=lambda item: len(item[0]), reverse=True)
@@ -131,13 +154,7 @@ class Dispatcher:
         units = self.units()
         failed = {name: unit["error"] for name, unit in units.items() if unit["status"] != "loaded"}
         body = dict(base) if base else {"status": "healthy", "service": "local-stack"}
-        body.setdefault("uptime_s", round(time.monotonic() - self.started, 3))
-        body["units"] = units
-        if failed:
-            body["status"] = "degraded"
-            body["reasons"] = {**body.get("reasons", {}), **{f"unit:{name}": error for name, error in failed.items()}}
-            body["failed_units"] = sorted(failed)
-        return body
+        return stack_health(body, units, failed, self.checks, self.started)
 
     def _health(self, environ, start_response, owner: Mounted | None):
         if owner is None or owner.app is None:
@@ -196,13 +213,13 @@ class Dispatcher:
                 service.shutdown()
 
 
-def build(units: list[Unit] | None = None, *, containers: bool = False) -> Dispatcher:
+def build(units: list[Unit] | None = None, *, containers: bool = False, checks: Checks | None = None) -> Dispatcher:
     """Load every function of the manifest (and, with ``containers``, every container) and mount it."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     units = units if units is not None else manifest.load()
     chosen = [u for u in units if u.kind == "function" or (containers and u.kind == "container")]
-    return Dispatcher([load_unit(unit) for unit in chosen])
+    return Dispatcher([load_unit(unit) for unit in chosen], checks=checks)
 
 
 def serve(app: Dispatcher, host: str, port: int, ready: Callable[[int], None] | None = None) -> int:
@@ -241,18 +258,23 @@ def serve(app: Dispatcher, host: str, port: int, ready: Callable[[int], None] | 
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def default_port() -> int:
+    """``PORT`` (as Cloud Run and most hosts set it), else ``DEFAULT_PORT``."""
+    return config.env_int("PORT", DEFAULT_PORT)
+
+
+def main(argv: list[str] | None = None, checks: Checks | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8080)))
+    parser.add_argument("--port", type=int, default=default_port())
     parser.add_argument("--parity", action="store_true", help="each unit as its own process")
     parser.add_argument("--manifest", type=Path, default=manifest.MANIFEST)
     args = parser.parse_args(argv)
     units = manifest.load(args.manifest)
     if args.parity:
         from infra import parity
-        return parity.run(args.host, args.port, units)
-    app = build(units, containers=True)
+        return parity.run(args.host, args.port, units, checks)
+    app = build(units, containers=True, checks=checks)
 
     def announce(port: int) -> None:
         _log("INFO", f"local stack on http://{args.host}:{port}", url=f"http://{args.host}:{port}",

@@ -37,6 +37,7 @@ import time
 from dataclasses import dataclass
 
 from infra import manifest
+from infra.local_stack import Checks, stack_health
 from infra.manifest import ROOT, Unit
 from shared import errors
 
@@ -175,9 +176,10 @@ class FrontProxy(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], units: list[UnitProcess]):
+    def __init__(self, address: tuple[str, int], units: list[UnitProcess], checks: Checks | None = None):
         super().__init__(address, _Handler)
         self.units = units
+        self.checks = dict(checks or {})
         self.started = time.monotonic()
         table = [(prefix.rstrip("/"), unit) for unit in units for prefix in unit.unit.paths]
         self.table = sorted(table, key=lambda item: len(item[0]), reverse=True)
@@ -199,13 +201,7 @@ class FrontProxy(socketserver.ThreadingTCPServer):
                         "reasons": {owner.unit.name: f"/health failed: {exc}"}}
         units = {u.unit.name: u.state() for u in self.units}
         failed = {name: state["error"] for name, state in units.items() if state["status"] != "running"}
-        body.setdefault("uptime_s", round(time.monotonic() - self.started, 3))
-        body["units"] = units
-        if failed:
-            body["status"] = "degraded"
-            body["reasons"] = {**body.get("reasons", {}), **{f"unit:{n}": e for n, e in failed.items()}}
-            body["failed_units"] = sorted(failed)
-        return body
+        return stack_health(body, units, failed, self.checks, self.started)
 
 
 def _die_with_parent() -> None:
@@ -280,7 +276,7 @@ def _log(severity: str, message: str, **fields) -> None:
           flush=True)
 
 
-def run(host: str, port: int, units: list[Unit] | None = None) -> int:
+def run(host: str, port: int, units: list[Unit] | None = None, checks: Checks | None = None) -> int:
     units = units if units is not None else manifest.load()
     from shared import config
     from shared.auth.secret import jwt_secret
@@ -298,7 +294,7 @@ def run(host: str, port: int, units: list[Unit] | None = None) -> int:
         wait_until_listening(children)
         if stopping.is_set():
             return 0
-        server = FrontProxy((host, port), children)
+        server = FrontProxy((host, port), children, checks)
         bound = server.server_address[1]
         threading.Thread(target=server.serve_forever, name="front-proxy", daemon=True).start()
         _log("INFO", f"local stack on http://{host}:{bound}", url=f"http://{host}:{bound}", port=bound,

@@ -19,7 +19,7 @@ from werkzeug.exceptions import MethodNotAllowed as _WzMethodNotAllowed
 from werkzeug.exceptions import NotFound as _WzNotFound
 from werkzeug.routing import Map, Rule
 
-from shared import errors
+from shared import compat, errors
 from shared.health import health_response
 from shared.logging import get_logger
 
@@ -131,7 +131,7 @@ class FunctionApp:
         # functions-framework reads whatever is left of the body into memory after every response
         # (request.get_data()); a refused or unread upload must not be buffered whole. Marking the
         # body as read leaves the rest to the server, which discards it in small reads.
-        request._cached_data = b""
+        compat.mark_body_read(request)
         return response
 
     @staticmethod

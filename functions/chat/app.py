@@ -20,6 +20,7 @@ import flask
 from flask_sock import Sock
 from werkzeug.exceptions import HTTPException
 
+from functions.chat import compat
 from functions.chat.connection import Connection
 from functions.chat.runs import Pipeline
 from functions.chat.instance import ChatService
@@ -42,20 +43,10 @@ _WERKZEUG_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowe
                    415: "unsupported_media_type"}
 
 
-class _SelectedSubprotocol:
-    """The 'list' of subprotocols simple-websocket may select: exactly the one ``socket_auth`` chose.
-
-    simple-websocket accepts the first client-offered subprotocol that is ``in``
-    its list; ours depends on the handshake (it may carry the token), so the
-    membership test looks at the current request.
-    """
-
-    def __contains__(self, name: object) -> bool:
-        identity = flask.g.get("socket_identity")
-        return identity is not None and identity.subprotocol is not None and identity.subprotocol == name
-
-    def __bool__(self) -> bool:
-        return True
+def _selected_subprotocol() -> str | None:
+    """The subprotocol ``socket_auth`` chose for this handshake (it may carry the token)."""
+    identity = flask.g.get("socket_identity")
+    return identity.subprotocol if identity is not None else None
 
 
 class _EndWerkzeugSockets:
@@ -135,7 +126,7 @@ def create_app(pipeline: Pipeline | str | None = None, settings: ChatSettings | 
     app.config["SOCK_SERVER_OPTIONS"] = {
         "max_message_size": settings.max_frame_bytes,
         "ping_interval": settings.ping_interval_s or None,
-        "subprotocols": _SelectedSubprotocol(),
+        "subprotocols": compat.SubprotocolChoice(_selected_subprotocol),
     }
     _register_errors(app)
 

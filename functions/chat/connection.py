@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from simple_websocket import ConnectionClosed
 
-from functions.chat import history, protocol
+from functions.chat import compat, history, protocol
 from functions.chat.protocol import ProtocolError, error_frame, frame
 from functions.chat.runs import QueueFull, ShuttingDown
 from functions.chat.settings import PROTOCOL_VERSION
@@ -36,38 +36,10 @@ NOTICE_NOT_SAVED = ("The database is unavailable: answers still come, but this c
                     "yet. It will be saved when the database is back.")
 
 
-class SessionSocket:
-    """The socket under simple-websocket, with two fixes.
-
-    Every frame write completes: simple-websocket writes with ``sock.send``, which
-    on a gevent socket (and for large frames on any non-blocking one) may write
-    only part of a frame. And closing wakes the reader: when simple-websocket ends
-    a connection by itself (an oversized message closes with 1009) it does not
-    wake a waiting ``receive()``, but it always closes the socket last.
-    """
-
-    def __init__(self, sock, on_close):
-        self._sock = sock
-        self._on_close = on_close
-
-    def send(self, data) -> int:
-        sent = self._sock.send(data)
-        if sent < len(data):
-            self._sock.sendall(memoryview(data)[sent:])
-        return len(data)
-
-    def close(self) -> None:
-        self._sock.close()
-        self._on_close()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._sock, name)
-
-
 class Connection:
     def __init__(self, ws, identity: SocketIdentity, service: "ChatService"):
         self.ws = ws
-        ws.sock = SessionSocket(ws.sock, on_close=ws.event.set)
+        compat.install_session_socket(ws)
         self.service = service
         self.principal = identity.principal
         self.user_id = identity.principal.user_id
@@ -108,7 +80,7 @@ class Connection:
                 self.ws.close(code, reason)
             except (ConnectionClosed, OSError):
                 pass
-        self.ws.event.set()  # wakes the receive loop, which is waiting for the client
+        compat.wake_receiver(self.ws)  # the receive loop is waiting for the client
 
     def _expire(self) -> None:
         """Close with 4401 when the token expires, unless the session ended before."""

@@ -43,6 +43,7 @@ class Operation:
     ok_media: str = JSON
     extra_ok: dict = field(default_factory=dict)
     conditional: bool = False  # answers 304 to a matching If-None-Match
+    operation_id: str = ""  # for a path that names nothing ("/"); else method_path_parts
 
 
 def query(name: str, schema: dict, description: str, required: bool = False) -> dict:
@@ -104,7 +105,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("chat", "/api/ws/ticket", "post", "A one-time ticket for opening the WebSocket from a browser.", 200,
               "WsTicket", errors=(401, 503)),
     Operation("chat", "/", "get", "The web chat page.", 200, ok_media="text/html", authenticated=False,
-              conditional=True),
+              conditional=True, operation_id="get_chat_page"),
     Operation("chat", "/static/{name}", "get", "The web page's scripts, styles and icon.", 200, errors=(404,),
               authenticated=False, parameters=(path_param("name"),),
               ok_media="text/javascript text/css image/svg+xml text/html", conditional=True),
@@ -127,9 +128,17 @@ def _ok(op: Operation) -> dict:
     return {"description": op.summary, "content": {JSON: {"schema": ref(op.ok_schema)}, **op.extra_ok}}
 
 
+def operation_id(op: Operation) -> str:
+    if op.operation_id:
+        return op.operation_id
+    words = op.path.strip("/").replace("{", "").replace("}", "").replace("/", "_")
+    if not words:
+        raise ValueError(f"{op.method.upper()} {op.path} needs an operation_id: its path names nothing")
+    return f"{op.method}_{words}"
+
+
 def operation(op: Operation) -> dict:
-    spec = {"operationId": f"{op.method}_{op.path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}"
-                           or f"{op.method}_root",
+    spec = {"operationId": operation_id(op),
             "summary": op.summary, "tags": [op.unit], "x-tokenwise-unit": op.unit,
             "responses": {str(op.ok): _ok(op),
                           **({"304": {"description": "Not Modified: the ETag sent in If-None-Match still matches; "

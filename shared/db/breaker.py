@@ -13,10 +13,16 @@ import time
 
 from shared import config
 from shared.db import failures
+from shared.db.target import connect_timeout_s
 from shared.errors import ServiceUnavailable
 from shared.logging import get_logger
 
 log = get_logger("db")
+
+
+def backoff_s(failures: int) -> float:
+    """The pause after ``failures`` failures in a row: 0.25 s, doubling, at most ``DB_BACKOFF_MAX_S``."""
+    return min(config.env_float("DB_BACKOFF_MAX_S", 10.0), 0.25 * 2 ** (failures - 1))
 
 
 class DatabaseUnavailable(ServiceUnavailable):
@@ -53,7 +59,7 @@ class Breaker:
             if now < self.retry_at:
                 raise DatabaseUnavailable(self.error)
             # Hold the others back for as long as one connect attempt can take.
-            self.retry_at = now + 2 * config.env_float("DB_CONNECT_TIMEOUT_S", 5.0) + 1
+            self.retry_at = now + 2 * connect_timeout_s() + 1
             return True
 
     def failed(self, reason: str, trial: bool) -> None:
@@ -63,7 +69,7 @@ class Breaker:
                 return
             self.failures += 1
             self.error = reason
-            pause = min(config.env_float("DB_BACKOFF_MAX_S", 10.0), 0.25 * 2 ** (self.failures - 1))
+            pause = backoff_s(self.failures)
             self.retry_at = time.monotonic() + pause
         log.warning("database unavailable", extra={"fields": {"reason": reason, "retry_in_s": pause}})
 

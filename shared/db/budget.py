@@ -13,8 +13,8 @@ from typing import Iterator
 
 from sqlalchemy.engine import Connection
 
-from shared import config
-from shared.db.target import SOCKET_GRACE_S
+from shared import compat
+from shared.db.target import SOCKET_GRACE_S, socket_timeout_s
 
 
 @contextmanager
@@ -23,9 +23,9 @@ def statement_budget(conn: Connection, seconds: float) -> Iterator[None]:
         yield
         return
     conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(seconds * 1000)}")
-    sock = conn.connection.dbapi_connection._usock  # pg8000 keeps its socket here (see target.py)
-    sock.settimeout(seconds + SOCKET_GRACE_S)
+    driver_connection = conn.connection.dbapi_connection
+    compat.set_read_timeout(driver_connection, seconds + SOCKET_GRACE_S)
     try:
         yield
     finally:
-        sock.settimeout(config.env_float("DB_QUERY_TIMEOUT_S", 30.0) + SOCKET_GRACE_S)
+        compat.set_read_timeout(driver_connection, socket_timeout_s())

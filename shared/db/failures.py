@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import re
 
-from shared import config
-from shared.db.target import SOCKET_GRACE_S
+from shared.db.target import connect_timeout_s, socket_timeout_s
 
 DOWN, BUSY = "down", "busy"
 
@@ -37,10 +36,7 @@ def short(exc: BaseException, in_use: bool = False) -> str:
     """
     cause = _cause(exc)
     if isinstance(cause, TimeoutError):
-        if in_use:
-            timeout = config.env_float("DB_QUERY_TIMEOUT_S", 30.0) + SOCKET_GRACE_S
-        else:
-            timeout = config.env_float("DB_CONNECT_TIMEOUT_S", 5.0)
+        timeout = socket_timeout_s() if in_use else connect_timeout_s()
         return f"TimeoutError: no answer from the database server within {timeout} s"
     text = str(cause).strip()
     message = text.splitlines()[0] if text else type(cause).__name__

@@ -5,7 +5,6 @@ here in code so that the same call works from a checkout, a test and a deploy.
 """
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from sqlalchemy import text
 
 from shared.db.breaker import DatabaseUnavailable
 from shared.db.engine import get_engine, transaction
-from shared.db.target import backend
+from shared.db.target import backend, current
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -28,11 +27,11 @@ def alembic_config() -> Config:
 
 def upgrade(revision: str = "head") -> None:
     """Bring the schema of ``DATABASE_URL`` (and ``TOKENWISE_DB_SCHEMA``) up to ``revision``."""
-    schema = os.environ.get("TOKENWISE_DB_SCHEMA", "").strip()
-    if schema and backend() == "postgresql":
-        get_engine()  # validates the schema name before it is used in SQL
+    where = current()
+    if where.schema and where.backend == "postgresql":
+        get_engine()  # refuses a schema name that is not a plain identifier before it reaches SQL
         with transaction() as conn:
-            conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
+            conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {where.schema}"))
     cfg = alembic_config()
     with transaction() as conn:
         cfg.attributes["connection"] = conn

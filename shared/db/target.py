@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import parse_qsl, unquote
 
-from shared import config
+from shared import compat, config
 
 NOT_SET_IN_PRODUCTION = "DATABASE_URL is not set; production needs a PostgreSQL URL"
-SOCKET_GRACE_S = 2.0
+SOCKET_GRACE_S = 2.0  # how much longer than the server's statement_timeout the socket waits
 _URL_FORMS = "use postgresql+pg8000:// or sqlite://"
 _PG_OPTIONS = ("unix_sock", "application_name")
 # SQLAlchemy's own reading of the part after "://": a password runs to the first "@", so it may hold
@@ -39,6 +39,21 @@ _PG_REST = re.compile(r"""
 _SQLITE_SCHEMES = ("sqlite", "sqlite+pysqlite")
 _SQLITE_URI_OPTIONS = ("mode", "cache", "vfs", "psow", "nolock", "immutable", "modeof")
 _TRUE = ("true", "1", "yes", "y", "on", "t")
+
+
+def connect_timeout_s() -> float:
+    """``DB_CONNECT_TIMEOUT_S`` (default 5): how long connecting may take."""
+    return config.env_float("DB_CONNECT_TIMEOUT_S", 5.0)
+
+
+def query_timeout_s() -> float:
+    """``DB_QUERY_TIMEOUT_S`` (default 30): the server's ``statement_timeout``."""
+    return config.env_float("DB_QUERY_TIMEOUT_S", 30.0)
+
+
+def socket_timeout_s() -> float:
+    """How long a read on a live connection waits: past the server's own limit, so it cancels first."""
+    return query_timeout_s() + SOCKET_GRACE_S
 
 
 def database_url() -> str:
@@ -195,15 +210,14 @@ def close_quietly(conn) -> None:
 def _connect_pg(args: dict, schema: str):
     import pg8000  # the module SQLAlchemy's pg8000 dialect drives
 
-    query_timeout = config.env_float("DB_QUERY_TIMEOUT_S", 30.0)
-    conn = pg8000.connect(**args, timeout=config.env_float("DB_CONNECT_TIMEOUT_S", 5.0))
+    conn = pg8000.connect(**args, timeout=connect_timeout_s())
     try:
         # pg8000's one `timeout` bounds connecting and every socket read alike. Once connected, the
         # server's statement_timeout bounds a query; the socket waits a little longer, so a slow query
         # is cancelled cleanly and only a silent server trips the socket timeout.
-        conn._usock.settimeout(query_timeout + SOCKET_GRACE_S)
+        compat.set_read_timeout(conn, socket_timeout_s())
         cursor = conn.cursor()
-        cursor.execute(f"SET statement_timeout = {int(query_timeout * 1000)}")
+        cursor.execute(f"SET statement_timeout = {int(query_timeout_s() * 1000)}")
         if schema:
             cursor.execute(f"SET search_path TO {schema}")
         cursor.close()

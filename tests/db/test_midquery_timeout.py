@@ -4,6 +4,7 @@ import time
 import pytest
 from sqlalchemy import text
 
+from shared import compat
 from shared.db import DatabaseUnavailable, transaction
 
 
@@ -53,7 +54,7 @@ def test_a_statement_budget_outlasts_both_limits_then_gives_them_back(pg_db, mon
         with statement_budget(conn, 6):
             # Past the server's 0.5 s and the socket's 2.5 s.
             assert conn.execute(text("SELECT pg_sleep(3), 1")).all()[0][1] == 1
-        assert conn.connection.dbapi_connection._usock.gettimeout() == 2.5
+        assert compat.read_timeout(conn.connection.dbapi_connection) == 2.5
     # The server's limit was lifted for that transaction only.
     with pytest.raises(DatabaseUnavailable) as caught:
         with transaction() as conn:

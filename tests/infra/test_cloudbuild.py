@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 import sys
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from infra import cloudbuild, steps
 from infra.manifest import ROOT, Unit
@@ -31,13 +33,45 @@ def test_cli_prints_the_same_text():
 
 def test_committed_file_parses_and_uses_only_defined_substitutions():
     config = cb.parse(COMMITTED.read_text())
-    assert [s["id"] for s in config["steps"]][:2] == ["test", "stage"]
+    assert [s["id"] for s in config["steps"]][:4] == ["test-db", "test", "test-db-remove", "stage"]
     assert cb.undefined(config) == []
     assert set(config["substitutions"]) == {"_REGION", "_REPOSITORY", "_TAG", "_SQL_INSTANCE", "_SERVICE_ACCOUNT",
                                             "_DOMAIN"}
     assert config["substitutions"]["_TAG"] == "manual-${BUILD_ID}"
     assert config["options"]["dynamicSubstitutions"] is True
     assert config["timeout"] == "3600s"
+
+
+def test_the_suite_runs_against_a_postgresql_the_build_starts(units):
+    """Not SQLite only: a postgres:16 container on Cloud Build's network, waited for, then the suite with the
+    PostgreSQL tests required and pointed at it by name; the container is removed after the suite."""
+    steps_by_id = by_id(cb.parse(cloudbuild.text(units)))
+    database = steps_by_id["test-db"]
+    assert (database["name"], database["entrypoint"], "waitFor" in database) == (
+        "gcr.io/cloud-builders/docker", "bash", False)
+    start, wait = database["args"][1].splitlines()[1:]
+    assert shlex.split(start) == ["docker", "run", "--detach", "--name=tokenwise-test-pg", "--network=cloudbuild",
+                                  "--env=POSTGRES_HOST_AUTH_METHOD=trust", "--env=POSTGRES_DB=test", "postgres:16"]
+    assert shlex.split(wait) == [
+        "docker", "run", "--rm", "--network=cloudbuild", "postgres:16", "timeout", "120", "sh", "-c",
+        "until pg_isready -q -h tokenwise-test-pg -U postgres -d test; do sleep 1; done"]
+
+    test = steps_by_id["test"]
+    assert (test["name"], test["entrypoint"], test["waitFor"]) == ("python:3.12-slim", "bash", ["test-db"])
+    script = test["args"][1].splitlines()
+    assert script[0] == "set -euo pipefail"
+    assert shlex.split(script[1]) == ["pip", "install", "--quiet", "--no-cache-dir", ".[dev]"]
+    command = shlex.split(script[2])
+    assert command[:3] == ["env", "TOKENWISE_REQUIRE_PG=1",
+                           "TOKENWISE_TEST_PG_URL=postgresql+pg8000://postgres@tokenwise-test-pg:5432/test"]
+    assert command[3:] == ["python", "-m", "pytest", "-q", "-m", "not slow"]
+    url = make_url(command[2].split("=", 1)[1])
+    assert (url.host, url.port, url.username, url.database) == ("tokenwise-test-pg", 5432, "postgres", "test")
+
+    removed = steps_by_id["test-db-remove"]
+    assert removed["args"] == ["rm", "--force", "--volumes", "tokenwise-test-pg"]
+    assert removed["waitFor"] == ["test"]
+    assert steps_by_id["stage"]["waitFor"] == ["test"]
 
 
 def test_config_of_every_manifest_parses_with_ordered_unique_steps(units):

@@ -89,7 +89,7 @@ def test_cli_prints_every_command_for_the_final_units():
 def test_cli_defaults_and_real_manifest():
     result = run_plan("--project", "acme-prod", "--region", "us-central1")
     assert result.returncode == 0, result.stderr
-    assert "# step test" in result.stdout.splitlines()
+    assert "# step test (after test-db)" in result.stdout.splitlines()
     assert "gcloud functions deploy auth " in result.stdout
 
 

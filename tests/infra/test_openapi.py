@@ -89,6 +89,20 @@ def test_document_is_structurally_openapi_3(units):
                 assert "items" in sub, name
 
 
+def test_every_operation_id_is_a_name_and_the_web_page_has_its_own(units):
+    doc = openapi.document(units)
+    op_ids = {(path, method): op["operationId"] for path, item in doc["paths"].items() for method, op in item.items()}
+    assert [(where, name) for where, name in op_ids.items() if not re.fullmatch(r"[a-z]+(_[a-z0-9]+)+", name)] == []
+    assert op_ids[("/", "get")] == "get_chat_page"
+    assert op_ids[("/api/threads/{thread_id}", "delete")] == "delete_api_threads_thread_id"
+
+
+def test_an_operation_whose_path_names_nothing_must_be_named():
+    from infra.openapi.paths import Operation, operation
+    with pytest.raises(ValueError, match=r"GET / needs an operation_id"):
+        operation(Operation("chat", "/", "get", "Nameless."))
+
+
 def test_every_error_answer_is_the_one_error_body(units):
     doc = openapi.document(units)
     for path, item in doc["paths"].items():

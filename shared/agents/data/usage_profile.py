@@ -45,7 +45,7 @@ PROMPT_CACHE_TTL_S = 300
 # The max_tokens cap proposed from a feature's output distribution: p99 x NUM / DEN, rounded up to STEP.
 CAP_NUM, CAP_DEN, CAP_STEP = 3, 2, 64
 PERCENTILES = (50, 95, 99)
-_HIT_1H, _HIT_24H = "gap_s < 3600", "gap_s < 86400"
+_HIT_1H, _HIT_24H = (f"gap_s < {ttl_s}" for ttl_s in RESPONSE_CACHE_TTLS_S)
 _PROMPT_HIT = f"cacheable > 0 AND gap_s < {PROMPT_CACHE_TTL_S}"
 _REPLAY_MEASURES: tuple[tuple[str, str], ...] = (
     ("repeated", "COUNT(*)"),

@@ -1,19 +1,16 @@
 """Alembic environment: runs on the connection handed over by ``shared.db.migrate``."""
 from __future__ import annotations
 
-import os
-
 from alembic import context
 
 from shared.db.schema import metadata
+from shared.db.target import current
 
 connection = context.config.attributes.get("connection")
 if connection is None:
     raise RuntimeError("run migrations through `python -m shared.db.migrate`")
 
-schema = os.environ.get("TOKENWISE_DB_SCHEMA", "").strip() or None
-if connection.dialect.name != "postgresql":
-    schema = None
+schema = current().schema or None  # set only for PostgreSQL
 
 context.configure(
     connection=connection,

@@ -22,7 +22,7 @@ import json
 from typing import Any
 
 from shared.usage.costing import Pricer, finish
-from shared.usage.records import Record, RowCheck, normalise_status
+from shared.usage.records import MAX_COST_USD, Record, RowCheck, normalise_status
 
 NAME = "litellm"
 REQUIRED = ("request_id", "startTime", "model", "prompt_tokens", "completion_tokens")
@@ -136,7 +136,7 @@ def parse(row: dict, check: RowCheck, pricer: Pricer) -> Record | None:
         cache_write_tokens=written,
         latency_ms=latency,
         status=normalise_status(check.text("status", status, required=False)),
-        cost=check.number("spend", get("spend"), maximum=1_000_000.0),
+        cost=check.number("spend", get("spend"), maximum=MAX_COST_USD),
         max_tokens=_max_tokens(check, row),
         prompt_hash=cache_key,
         end_user=check.text("end_user", end_user, required=False),

@@ -11,7 +11,7 @@ max_tokens analysis needs), ``is_batch`` (true when sent through a batch API),
 from __future__ import annotations
 
 from shared.usage.costing import Pricer, finish
-from shared.usage.records import Record, RowCheck, normalise_status
+from shared.usage.records import MAX_COST_USD, Record, RowCheck, normalise_status
 
 NAME = "tokenwise"
 REQUIRED = ("request_id", "timestamp", "provider", "model", "feature", "prompt_tokens",
@@ -45,7 +45,7 @@ def parse(row: dict, check: RowCheck, pricer: Pricer) -> Record | None:
                                          default=0),
         latency_ms=check.number("latency_ms", get("latency_ms")),
         status=normalise_status(status),
-        cost=check.number("cost_usd", get("cost_usd"), maximum=1_000_000.0),
+        cost=check.number("cost_usd", get("cost_usd"), maximum=MAX_COST_USD),
         is_batch=check.boolean("is_batch", get("is_batch")),
         max_tokens=check.integer("max_tokens", get("max_tokens"), required=False),
         prompt_hash=check.text("prompt_hash", get("prompt_hash"), required=False),
