@@ -25,3 +25,17 @@ def post_worker_init(worker):
     """SIGTERM: interrupt runs and close sockets with 1001 (see functions/chat/lifecycle.py)."""
     from functions.chat.lifecycle import chain_sigterm
     chain_sigterm(worker.wsgi.extensions["tokenwise_chat"])
+
+# gunicorn's own loggers write through the same one-line JSON formatter as the app (Cloud Logging
+# reads one entry a line; a plain or multi-line message would be split or lose its severity).
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "shared.logging.JsonFormatter"}},
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}},
+    "root": {"level": "WARNING", "handlers": []},  # the app's own configure() gives the root its handler
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
+    },
+}

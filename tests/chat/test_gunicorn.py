@@ -1,6 +1,8 @@
 """The production command: gunicorn with the gevent worker, real sockets, real databases, SIGTERM."""
 from __future__ import annotations
 
+import json
+
 import time
 
 import pytest
@@ -51,6 +53,16 @@ def test_gevent_worker_chats_and_stores_on_both_databases(database, start_gunico
                         timeout=5).json()
     assert [m["role"] for m in body["messages"]] == ["user", "assistant"]
     assert requests.get(server.url + "/health", timeout=5).json()["database_status"] == "connected"
+
+
+def test_gunicorns_own_log_lines_are_json_too(sqlite_db, start_gunicorn):
+    server = start_gunicorn(sqlite_db, "tests.chat.pipelines:quick_pipeline")
+    server.terminate()
+    server.process.wait(timeout=15)
+    lines = [line for line in server.output().splitlines() if line.strip()]
+    assert any("Booting worker" in json.loads(line)["message"] for line in lines)
+    for line in lines:
+        assert isinstance(json.loads(line)["severity"], str), line
 
 
 def test_sigterm_interrupts_runs_and_closes_sockets_with_1001(pg_db, start_gunicorn, new_user):
