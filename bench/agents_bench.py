@@ -36,7 +36,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, insert, text
 
-DEFAULT_PG = "postgresql+pg8000://postgres@127.0.0.1:5432/test"
+from bench import common
+
 DAYS = 30
 COLUMNS = ("user_id", "request_id", "timestamp", "provider", "model", "feature", "prompt_tokens",
            "completion_tokens", "cached_tokens", "cache_write_tokens", "latency_ms", "status", "cost_usd",
@@ -44,11 +45,6 @@ COLUMNS = ("user_id", "request_id", "timestamp", "provider", "model", "feature",
            "imported_at")
 RAW_SCAN = ('SELECT model, count(*), sum(cost_usd) FROM usage_records '
             'WHERE user_id = :user_id AND "timestamp" >= :start AND "timestamp" < :end GROUP BY model')
-
-
-def _pg_url(given: str | None) -> str:
-    return (given or os.environ.get("TOKENWISE_BENCH_PG_URL") or os.environ.get("TOKENWISE_TEST_PG_URL")
-            or DEFAULT_PG)
 
 
 def write_csv(path: Path, user_id: str, rows: int, seed: int, end: datetime) -> None:
@@ -224,7 +220,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--json", default=None)
     parser.add_argument("--keep-schema", default=None)
     args = parser.parse_args(argv)
-    figures = run(args.rows, args.seed, args.repeat, _pg_url(args.pg_url), args.keep_schema)
+    figures = run(args.rows, args.seed, args.repeat, common.pg_url(args.pg_url), args.keep_schema)
     print(f"rows in range              {figures['rows']:>12,}  "
           f"({figures['all_visible_pages_pct']:.0f}% of pages all-visible after VACUUM)")
     if figures["rollup_refresh_s"]:

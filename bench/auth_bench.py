@@ -29,8 +29,6 @@ import http.client
 import json
 import os
 import secrets
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,8 +38,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-FRAMEWORK = str(Path(sys.executable).with_name("functions-framework"))
+from bench.common import ROOT
+from bench.function_server import HELLO_SOURCE, FunctionServer, bench_environment, function_server
+
 COLD_START_TARGET = 1.3
 THROUGHPUT_TARGET = 0.7
 
@@ -57,94 +56,21 @@ class Target:
 
 
 AUTH = Target("auth", "auth", "main.py", "/auth/health", "/auth/validate")
-HELLO = Target("hello", "hello", "bench/hello/main.py", "/", "/")
+HELLO = Target("hello", "hello", HELLO_SOURCE, "/", "/")
 AUTH_UNIT = Target("auth unit alone", "auth", "functions/auth/main.py", "/auth/health", "/auth/validate")
 AUTH_UNIT_VALIDATE = Target("auth unit, validate", "auth", "functions/auth/main.py", "/auth/validate",
                             "/auth/validate", ready_by_post=True)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def wait_ready(server: FunctionServer, target: Target, probe_body: bytes) -> float:
+    """Seconds from process start to the first 200 on the target's health route."""
+    if not target.ready_by_post:
+        return server.wait_ready(target.health)
+    return server.wait_ready(target.health, "POST", probe_body, {"Content-Type": "application/json"})
 
 
-class Server:
-    """One ``functions-framework`` process on a free loopback port."""
-
-    def __init__(self, target: Target, env: dict[str, str], probe_body: bytes | None = None):
-        self.target = target
-        self.probe_body = probe_body if target.ready_by_post else None
-        self.port = free_port()
-        self.started = time.perf_counter()
-        self.process = subprocess.Popen(
-            [FRAMEWORK, "--target", target.target, "--source", target.source,
-             "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-    def wait_ready(self, timeout_s: float = 30.0) -> float:
-        """Seconds from process start to the first 200 on the health route."""
-        deadline = self.started + timeout_s
-        while time.perf_counter() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.target.name} exited: {self.process.stderr.read().decode()[-2000:]}")
-            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-            try:
-                if self.probe_body is None:
-                    conn.request("GET", self.target.health)
-                else:
-                    conn.request("POST", self.target.health, self.probe_body,
-                                 {"Content-Type": "application/json"})
-                if conn.getresponse().status == 200:
-                    return time.perf_counter() - self.started
-            except OSError:
-                time.sleep(0.002)
-            finally:
-                conn.close()
-        raise RuntimeError(f"{self.target.name} did not answer 200 on {self.target.health} in {timeout_s} s")
-
-    def cpu_s(self) -> float | None:
-        """CPU seconds used so far by the server and its worker processes (None without ``/proc``)."""
-        try:
-            pids = [self.process.pid]
-            for task in Path(f"/proc/{self.process.pid}/task").iterdir():
-                pids += [int(child) for child in (task / "children").read_text().split()]
-            ticks = 0
-            for pid in pids:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                ticks += int(fields[11]) + int(fields[12])  # utime, stime
-            return ticks / os.sysconf("SC_CLK_TCK")
-        except (OSError, ValueError, IndexError):
-            return None
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process.stderr.close()
-
-    def __enter__(self) -> "Server":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-
-def prepare_environment(workdir: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("DATABASE_URL", "TOKENWISE_DB_SCHEMA", "K_SERVICE", "THREADS", "WORKERS")}
-    # The repository on the path lets a unit's own file be the source, as the local stack loads it.
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    env.update({"TOKENWISE_ENV": "development", "TOKENWISE_DATA_DIR": str(workdir),
-                "DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
-                "JWT_SECRET": secrets.token_urlsafe(48), "LOG_LEVEL": "WARNING"})
-    subprocess.run([sys.executable, "-m", "shared.db.migrate"], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
-    return env
+def serve(target: Target, env: dict[str, str]):
+    return function_server(target.target, target.source, env, target.name)
 
 
 def cold_starts(env: dict[str, str], runs: int, validate_body: bytes) -> tuple[dict, dict]:
@@ -155,8 +81,8 @@ def cold_starts(env: dict[str, str], runs: int, validate_body: bytes) -> tuple[d
     for run in range(runs):
         shift = run % len(kinds)
         for target in kinds[shift:] + kinds[:shift]:  # no kind always goes first
-            with Server(target, env, validate_body) as server:
-                times[target.name].append(server.wait_ready())
+            with serve(target, env) as server:
+                times[target.name].append(wait_ready(server, target, validate_body))
                 used = server.cpu_s()
                 if used is not None:
                     cpu[target.name].append(used)
@@ -215,8 +141,8 @@ def throughputs(env: dict[str, str], body: bytes, requests: int, clients: int,
     cpu: dict[str, list[float]] = {AUTH.name: [], HELLO.name: []}
     for run in range(rounds):
         for target in ((AUTH, HELLO) if run % 2 == 0 else (HELLO, AUTH)):
-            with Server(target, env) as server:
-                server.wait_ready()
+            with serve(target, env) as server:
+                server.wait_ready(target.health)
                 expect = b'"valid": true' if target is AUTH else b"hello"
                 hammer(server.port, target.post_path, body, max(200, requests // 10), clients, expect)
                 before = server.cpu_s()
@@ -230,10 +156,10 @@ def throughputs(env: dict[str, str], body: bytes, requests: int, clients: int,
 
 def warm_up(env: dict[str, str]) -> bytes:
     """Start each function once untimed (byte-compiles any changed file) and get a real token."""
-    with Server(HELLO, env) as server:
-        server.wait_ready()
-    with Server(AUTH, env) as server:
-        server.wait_ready()
+    with serve(HELLO, env) as server:
+        server.wait_ready(HELLO.health)
+    with serve(AUTH, env) as server:
+        server.wait_ready(AUTH.health)
         return json.dumps({"token": access_token(server.port)}).encode()
 
 
@@ -323,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="tokenwise-bench-") as workdir:
-        env = prepare_environment(Path(workdir))
+        env = bench_environment(Path(workdir))
         validate_body = warm_up(env)
         cold, cold_cpu = cold_starts(env, args.runs, validate_body)
         rps, rps_cpu = throughputs(env, validate_body, args.requests, args.clients, args.rounds)

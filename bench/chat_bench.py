@@ -41,11 +41,13 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.common import ROOT, cpu_seconds, free_port, percentile, server_process, wait_for_port
+
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 RATE_TARGET, P99_TARGET_MS = 0.8, 250.0
 PRODUCTION_COMMAND = [GUNICORN, "-c", "functions/chat/gunicorn.conf.py", "-k", "gevent", "-w", "1",
@@ -54,22 +56,6 @@ APP = "functions.chat.app:create_app()"
 
 
 SERVER_PIDS: dict[int, int] = {}
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and its descendants (gunicorn's worker is a child)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total, pending = 0.0, [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / ticks
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except OSError:
-            continue
-        pending.extend(int(child) for child in children)
-    return total
 
 
 def rss_mb(pid: int) -> float:
@@ -87,13 +73,6 @@ def rss_mb(pid: int) -> float:
     return round(total / 1024, 1)
 
 
-def free_port() -> int:
-    import socket
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def raise_open_files_limit() -> int:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < hard:
@@ -101,56 +80,32 @@ def raise_open_files_limit() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
-    import socket
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on port {port}")
-
-
 @contextmanager
-def chat_server(env: dict[str, str], worker: str = "gevent", sockets: int = 1000):
+def chat_server(env: dict[str, str], worker: str = "gevent", sockets: int = 1000) -> Iterator[int]:
     """The chat under the production command on a free port (``worker="gthread"``: a thread per socket)."""
     port = free_port()
-    log = tempfile.NamedTemporaryFile("w+", prefix="chat-bench-", suffix=".log", delete=False)
     command = PRODUCTION_COMMAND if worker == "gevent" else [
         *PRODUCTION_COMMAND, "-k", "gthread", "--threads", str(sockets + 50)]
-    process = subprocess.Popen([*command, "-b", f"127.0.0.1:{port}", APP], cwd=ROOT,
-                               env={**os.environ, **env, "PYTHONPATH": str(ROOT)}, stdout=log,
-                               stderr=subprocess.STDOUT)
-    try:
-        wait_for_port(port, process)
-        SERVER_PIDS[port] = process.pid
-        yield port
-    finally:
-        process.terminate()
+    with tempfile.NamedTemporaryFile("w+", prefix="chat-bench-", suffix=".log", delete=False) as log:
         try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-        print(f"  (chat server log: {log.name})", flush=True)
+            with server_process([*command, "-b", f"127.0.0.1:{port}", APP],
+                                {**os.environ, **env, "PYTHONPATH": str(ROOT)}, stdout=log,
+                                stderr=subprocess.STDOUT, stop_timeout_s=15) as process:
+                wait_for_port(port, process)
+                SERVER_PIDS[port] = process.pid
+                yield port
+        finally:
+            print(f"  (chat server log: {log.name})", flush=True)
 
 
 @contextmanager
-def echo_server():
+def echo_server() -> Iterator[int]:
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "bench.chat_bench", "--serve-echo", str(port)], cwd=ROOT,
-                               env={**os.environ, "PYTHONPATH": str(ROOT)})
-    try:
+    with server_process([sys.executable, "-m", "bench.chat_bench", "--serve-echo", str(port)],
+                        {**os.environ, "PYTHONPATH": str(ROOT)}, stdout=None, stderr=None) as process:
         wait_for_port(port, process)
         SERVER_PIDS[port] = process.pid
         yield port
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 async def _echo_main(port: int) -> None:
@@ -165,11 +120,6 @@ async def _echo_main(port: int) -> None:
 
     async with serve(handler, "127.0.0.1", port, max_size=65536, ping_interval=None):
         await asyncio.Future()
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))] if ordered else float("nan")
 
 
 async def ping_load(url: str, tokens: list[str | None], pings: int, expect_welcome: bool,
@@ -216,13 +166,13 @@ async def ping_load(url: str, tokens: list[str | None], pings: int, expect_welco
         await asyncio.sleep(0.05)
     server_pid = SERVER_PIDS.get(int(url.split(":")[2].split("/")[0]))
     memory = rss_mb(server_pid) if server_pid else None
-    cpu_before = cpu_seconds(server_pid) if server_pid else 0.0
+    cpu_before = (cpu_seconds(server_pid) or 0.0) if server_pid else 0.0
     client_before = resource.getrusage(resource.RUSAGE_SELF)
     began = time.perf_counter()
     start.set()
     await asyncio.gather(*tasks)
     wall = time.perf_counter() - began
-    server_cpu = (cpu_seconds(server_pid) - cpu_before) if server_pid else 0.0
+    server_cpu = ((cpu_seconds(server_pid) or 0.0) - cpu_before) if server_pid else 0.0
     client_after = resource.getrusage(resource.RUSAGE_SELF)
     client_cpu = (client_after.ru_utime - client_before.ru_utime) + (client_after.ru_stime - client_before.ru_stime)
     return {"sockets": len(tokens), "pings": len(round_trips), "seconds": round(wall, 3),

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import create_engine, text
 
-DEFAULT_PG = "postgresql+pg8000://postgres@127.0.0.1:5432/test"
+from bench.common import percentile, pg_url
 QUESTIONS = ["Where did my LLM money go in the last 30 days?", "How can I cut my LLM costs?",
              "Which models cost the most this month?", "Would prompt caching save us money?",
              "How did our LLM usage trend over the last 30 days?"]
@@ -31,7 +31,6 @@ EVENT_TYPES = {"agent_started", "agent_thinking", "tool_executing", "tool_comple
 
 async def ask_all(url: str, token: str, questions: int) -> dict:
     from websockets.asyncio.client import connect
-    from bench.chat_bench import percentile
     sockets = [await connect(url, subprotocols=[f"jwt.{token}"], open_timeout=60, ping_interval=None,
                              max_size=2 ** 22) for _ in range(questions)]
     for ws in sockets:
@@ -76,12 +75,11 @@ def question_part(args, env: dict[str, str], chat_server) -> dict:
     from shared.db.schema import users
     from shared.demo import load_demo
 
-    pg_url = (args.pg_url or os.environ.get("TOKENWISE_BENCH_PG_URL") or os.environ.get("TOKENWISE_TEST_PG_URL")
-              or DEFAULT_PG)
+    url = pg_url(args.pg_url)
     schema = f"bench_chat_{uuid.uuid4().hex[:10]}"
     # DB_CONNECT_TIMEOUT_S is also pg8000's socket timeout: the agents' queries over this many records
     # can take longer than its 5 s default on a busy machine, and would then count as an outage.
-    pg_env = {**env, "DATABASE_URL": pg_url, "TOKENWISE_DB_SCHEMA": schema,
+    pg_env = {**env, "DATABASE_URL": url, "TOKENWISE_DB_SCHEMA": schema,
               "DB_CONNECT_TIMEOUT_S": str(args.query_timeout_s)}
     os.environ.update(pg_env)
     reset_engine()
@@ -100,7 +98,7 @@ def question_part(args, env: dict[str, str], chat_server) -> dict:
         with chat_server(pg_env) as port:
             figures = asyncio.run(ask_all(f"ws://127.0.0.1:{port}/ws", token, args.questions))
     finally:
-        engine = create_engine(pg_url)
+        engine = create_engine(url)
         with engine.begin() as conn:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         engine.dispose()

@@ -34,12 +34,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, insert, text
 
-DEFAULT_PG = "postgresql+pg8000://postgres@127.0.0.1:5432/test"
+from bench import common
 
-
-def _pg_url(given: str | None) -> str:
-    return (given or os.environ.get("TOKENWISE_BENCH_PG_URL") or os.environ.get("TOKENWISE_TEST_PG_URL")
-            or DEFAULT_PG)
 
 
 def _prepare_files(folder: Path, rows: int, seed: int, end: datetime) -> tuple[Path, Path, float]:
@@ -149,7 +145,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--pg-url", default=None)
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
-    figures = run(args.rows, args.seed, _pg_url(args.pg_url), args.batch_rows)
+    figures = run(args.rows, args.seed, common.pg_url(args.pg_url), args.batch_rows)
     print(f"rows                 {figures['rows']:>12,}")
     print(f"raw COPY             {figures['copy_s']:>12.2f} s  {figures['copy_rows_per_s']:>10,} rows/s")
     print(f"import (JSON Lines)  {figures['import_s']:>12.2f} s  {figures['import_rows_per_s']:>10,} rows/s")
