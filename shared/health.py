@@ -1,17 +1,19 @@
-"""Health bodies: ``{status, service, version, uptime_s, database_status, checks}``.
+"""Health bodies: ``{status, service, version, uptime_s, database_status, checks}``, and the readiness rule.
 
 ``/health`` is always 200 and says ``degraded`` with the failing checks;
-``/health/ready`` is 503 when a check the unit requires is failing.
+``/health/ready`` is 503 when a check the unit requires is failing. This module
+only computes: each server (``shared.http.FunctionApp``, the chat container)
+turns the body and status into its own response, so health never imports a web
+framework and any unit can use it.
 """
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import Callable, Iterable
 
 from shared import __version__
 
-if TYPE_CHECKING:
-    from shared.http import FunctionApp
+Check = Callable[[], dict]
 
 
 def database_check() -> dict:
@@ -20,7 +22,7 @@ def database_check() -> dict:
     return {**status, "ok": status["status"] == "connected"}
 
 
-def run_checks(checks: dict) -> dict[str, dict]:
+def run_checks(checks: dict[str, Check]) -> dict[str, dict]:
     results = {}
     for name, check in checks.items():
         try:
@@ -30,7 +32,7 @@ def run_checks(checks: dict) -> dict[str, dict]:
     return results
 
 
-def health_body(service: str, started: float, checks: dict) -> dict:
+def health_body(service: str, started: float, checks: dict[str, Check]) -> dict:
     results = run_checks(checks)
     failing = sorted(name for name, result in results.items() if not result.get("ok"))
     body = {
@@ -46,10 +48,6 @@ def health_body(service: str, started: float, checks: dict) -> dict:
     return body
 
 
-def health_response(app: "FunctionApp", ready: bool):
-    from shared.http import json_response
-    body = health_body(app.service, app.started, app.checks)
-    status = 200
-    if ready and any(not body["checks"][name].get("ok") for name in app.required):
-        status = 503
-    return json_response(body, status)
+def status_code(body: dict, required: Iterable[str]) -> int:
+    """503 while a ``required`` check of ``body`` fails, else 200: ``/health`` requires none."""
+    return 503 if any(not body["checks"][name].get("ok") for name in required) else 200

@@ -19,8 +19,7 @@ from werkzeug.exceptions import MethodNotAllowed as _WzMethodNotAllowed
 from werkzeug.exceptions import NotFound as _WzNotFound
 from werkzeug.routing import Map, Rule
 
-from shared import compat, errors
-from shared.health import health_response
+from shared import compat, errors, health
 from shared.logging import get_logger
 
 log = get_logger("http")
@@ -71,7 +70,7 @@ class FunctionApp:
     ``required`` names the checks without which ``/health/ready`` answers 503.
     """
 
-    def __init__(self, service: str, prefix: str, checks: dict[str, Callable[[], dict]] | None = None,
+    def __init__(self, service: str, prefix: str, checks: dict[str, health.Check] | None = None,
                  required: tuple[str, ...] = ()):
         self.service = service
         self.prefix = prefix.rstrip("/")
@@ -83,8 +82,12 @@ class FunctionApp:
         # (path, method) -> handler for rules without variables: most requests are found here
         # without binding and walking the URL map; anything else goes through the map.
         self.exact: dict[tuple[str, str], Handler] = {}
-        self.route("/health")(lambda request: health_response(self, ready=False))
-        self.route("/health/ready")(lambda request: health_response(self, ready=True))
+        self.route("/health")(lambda request: self.health_response(required=()))
+        self.route("/health/ready")(lambda request: self.health_response(required=self.required))
+
+    def health_response(self, required: tuple[str, ...]) -> flask.Response:
+        body = health.health_body(self.service, self.started, self.checks)
+        return json_response(body, health.status_code(body, required))
 
     def route(self, rule: str, methods: tuple[str, ...] = ("GET",)) -> Callable[[Handler], Handler]:
         """Register ``handler(request, **url_args)`` for ``<prefix><rule>``."""

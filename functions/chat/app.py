@@ -28,9 +28,8 @@ from functions.chat.settings import ChatSettings
 from functions.chat.socket_auth import authenticate_socket
 from functions.chat.threads_api import blueprint as threads_blueprint
 from functions.chat.web import blueprint as web_blueprint
-from shared import errors
+from shared import errors, health
 from shared.auth import secret_check
-from shared.health import database_check, health_body
 from shared.http import error_response, json_response
 from shared.logging import get_logger
 
@@ -107,15 +106,14 @@ def _register_errors(app: flask.Flask) -> None:
 
 def _health(service: ChatService, ready: bool):
     checks = {
-        "database": database_check,
+        "database": health.database_check,
         "outbox": service.outbox.status,
         "secret": secret_check,
         "accepting": lambda: ({"ok": False, "error": "shutting down"} if service.draining else {"ok": True}),
     }
-    body = health_body(SERVICE, service.started, checks)
+    body = health.health_body(SERVICE, service.started, checks)
     body.update(connections=len(service.connections), active_runs=service.runs.active_runs())
-    failing_required = any(not body["checks"][name].get("ok") for name in ("secret", "accepting"))
-    return json_response(body, 503 if ready and failing_required else 200)
+    return json_response(body, health.status_code(body, ("secret", "accepting") if ready else ()))
 
 
 def create_app(pipeline: Pipeline | str | None = None, settings: ChatSettings | None = None) -> flask.Flask:
