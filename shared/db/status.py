@@ -13,24 +13,18 @@ Option: ``DB_STATUS_TIMEOUT_S`` (default 1.5), how long ``db_status()`` waits fo
 """
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import threading
 import time
 from concurrent.futures import Future, wait
-from typing import Callable
 
-from shared import config
+from shared import config, preload
 from shared.db import failures, revisions, target
 from shared.db.breaker import DatabaseUnavailable, breaker
-from shared.logging import get_logger
-
-log = get_logger("db")
 
 QUERY_LAYER = "shared.db.engine"
 _lock = threading.Lock()
 _probes: dict[str, Future] = {}
-_layer: Future | None = None
 
 
 def _probe(where: target.Target) -> tuple[float, str | None]:
@@ -60,40 +54,15 @@ def _probe(where: target.Target) -> tuple[float, str | None]:
         target.close_quietly(conn)
 
 
-def _in_thread(name: str, work: Callable[[], object]) -> Future:
-    future: Future = Future()
-
-    def run() -> None:
-        try:
-            future.set_result(work())
-        except BaseException as exc:  # handed to whoever reads the future
-            future.set_exception(exc)
-
-    # A daemon thread: one stuck on a silent host never delays the next URL's probe or exit.
-    threading.Thread(target=run, name=name, daemon=True).start()
-    return future
-
-
-def _load_query_layer() -> None:
-    try:
-        importlib.import_module(QUERY_LAYER)
-    except BaseException as exc:
-        log.error("the query layer cannot load", extra={"fields": {"reason": failures.short(exc)}})
-        raise
-
-
 def query_layer_problem() -> str | None:
     """Why the query layer cannot load, ``None`` while it loads or once it has; starts loading it."""
-    global _layer
-    with _lock:
-        if _layer is None:
-            if importlib.util.find_spec("sqlalchemy") is None:
-                return "the query layer cannot load: SQLAlchemy is not installed"
-            _layer = _in_thread("db-layer", _load_query_layer)
-        layer = _layer
-    if not layer.done() or layer.exception() is None:
+    if importlib.util.find_spec("sqlalchemy") is None:
+        return "the query layer cannot load: SQLAlchemy is not installed"
+    layer = preload.load((QUERY_LAYER,))
+    failure = layer.exception() if layer.done() else None
+    if failure is None:
         return None
-    return f"the query layer cannot load: {failures.short(layer.exception())}"
+    return f"the query layer cannot load: {failures.short(failure)}"
 
 
 def forget() -> None:
@@ -109,7 +78,7 @@ def db_status() -> dict:
     with _lock:  # A probe stuck on a silent host is shared, not queued behind.
         future = _probes.get(where.key)
         if future is None or future.done():
-            future = _probes[where.key] = _in_thread("db-probe", lambda: _probe(where))
+            future = _probes[where.key] = preload.in_thread("db-probe", lambda: _probe(where))
     if not wait([future], timeout=config.env_float("DB_STATUS_TIMEOUT_S", 1.5)).done:
         result.update(status="degraded", error="no answer from the database within the status timeout")
     else:
