@@ -4,8 +4,7 @@
 """
 import functions_framework
 
-from shared.agents.http.endpoint import agent_function
-from shared.agents.http.runs import run_data
+from shared.agents.http.endpoint import agent_function, run_data
 
 app = agent_function("agents_data", "/api/agents/data", "data", run_data)
 

@@ -6,8 +6,7 @@ Health at ``/api/agents/execute/health`` and ``/health/ready``.
 """
 import functions_framework
 
-from shared.agents.http.endpoint import agent_function
-from shared.agents.http.runs import run_execute
+from shared.agents.http.endpoint import agent_function, run_execute
 
 app = agent_function("agents_execute", "/api/agents/execute", "supervisor", run_execute, streams=True)
 

@@ -4,8 +4,7 @@
 """
 import functions_framework
 
-from shared.agents.http.endpoint import agent_function
-from shared.agents.http.runs import run_optimization
+from shared.agents.http.endpoint import agent_function, run_optimization
 
 app = agent_function("agents_optimization", "/api/agents/optimization", "optimization", run_optimization)
 

@@ -5,8 +5,7 @@ readiness does not require the database. Health at ``/api/agents/triage/health``
 """
 import functions_framework
 
-from shared.agents.http.endpoint import agent_function
-from shared.agents.http.runs import run_triage
+from shared.agents.http.endpoint import agent_function, run_triage
 
 app = agent_function("agents_triage", "/api/agents/triage", "triage", run_triage, needs_database=False)
 

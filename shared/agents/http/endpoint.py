@@ -7,6 +7,15 @@ The answer is ``{status: "success", agent, result, events, execution_time_ms}``;
 and ``Accept: text/event-stream`` the same events go out as Server-Sent Events instead.
 Health: ``<prefix>/health`` reports the database; ``<prefix>/health/ready`` requires it when
 ``needs_database``.
+
+The runs, one validated request to one agent run:
+
+- ``run_triage``: the triage agent alone (it still answers when the database is down).
+- ``run_data`` / ``run_optimization``: triage resolves the question's range (a ``context.time_range``
+  wins) and, for optimization, which levers the question is about; then the agent runs over that
+  range. Their events are triage's followed by the agent's. The database being down raises
+  ``DatabaseUnavailable`` (503 ``database_unavailable``).
+- ``run_execute``: the whole supervisor pipeline.
 """
 from __future__ import annotations
 
@@ -15,9 +24,14 @@ from typing import Any, Callable
 
 import flask
 
+from shared.agents.data.agent import DataResult, analyze
 from shared.agents.http.request import AgentRequest, parse_agent_request
-from shared.agents.pipeline.events import Emitter
 from shared.agents.http.sse import sse_response, wants_event_stream
+from shared.agents.optimization import OptimizationResult, optimize
+from shared.agents.pipeline.events import Emitter
+from shared.agents.pipeline.execute import ExecuteResult, execute
+from shared.agents.pipeline.plan import analysis_range, levers_for
+from shared.agents.triage.agent import TriageResult, triage
 from shared.auth import authenticate
 from shared.health import database_check
 from shared.http import FunctionApp, json_body
@@ -26,6 +40,30 @@ from shared.logging import get_logger
 MAX_BODY_BYTES = 64 * 1024
 Run = Callable[[AgentRequest, str, Emitter], Any]
 log = get_logger("agents.endpoint")
+
+
+def run_triage(request: AgentRequest, user_id: str, emitter: Emitter) -> TriageResult:
+    return triage(request.message, emitter=emitter, user_id=user_id, now=request.now,
+                  time_range=request.time_range)
+
+
+def run_data(request: AgentRequest, user_id: str, emitter: Emitter) -> DataResult:
+    facts = run_triage(request, user_id, emitter).to_dict()
+    start, end = analysis_range(facts, request.time_range, request.now)
+    emitter.checkpoint()
+    return analyze(user_id, start, end, emitter=emitter)
+
+
+def run_optimization(request: AgentRequest, user_id: str, emitter: Emitter) -> OptimizationResult:
+    facts = run_triage(request, user_id, emitter).to_dict()
+    start, end = analysis_range(facts, request.time_range, request.now)
+    emitter.checkpoint()
+    return optimize(user_id, start, end, emitter=emitter, levers=levers_for(facts["category"]))
+
+
+def run_execute(request: AgentRequest, user_id: str, emitter: Emitter) -> ExecuteResult:
+    return execute(request.message, user_id=user_id, emitter=emitter, thread_id=request.thread_id,
+                   context=request.agent_context())
 
 
 def agent_function(service: str, prefix: str, agent: str, run: Run, *, needs_database: bool = True,
