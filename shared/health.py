@@ -22,6 +22,25 @@ def database_check() -> dict:
     return {**status, "ok": status["status"] == "connected"}
 
 
+def loading_check(what: str, modules: tuple[str, ...]) -> Check:
+    """A check that starts importing ``modules`` in the background on its first call (``shared.preload``).
+
+    It passes while they load and once they have; it fails, naming the cause, if one cannot load:
+    a unit whose code cannot import must not look ready.
+    """
+    def check() -> dict:
+        from shared import preload
+        loading = preload.load(modules)
+        if not loading.done():
+            return {"ok": True, "status": "loading"}
+        failure = loading.exception()
+        if failure is None:
+            return {"ok": True, "status": "loaded"}
+        return {"ok": False, "status": "failed",
+                "error": f"{what} cannot load: {type(failure).__name__}: {failure}"}
+    return check
+
+
 def run_checks(checks: dict[str, Check]) -> dict[str, dict]:
     results = {}
     for name, check in checks.items():

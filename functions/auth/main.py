@@ -7,7 +7,8 @@ or ``{valid: false, error}``), ``GET /auth/me`` (Bearer), ``POST /auth/logout``
 ``/auth/health/ready``. Options: ``AUTH_MAX_BODY_BYTES`` (16384), and those of
 ``shared.auth.tokens``, ``shared.auth.passwords``, ``functions.auth.lockout`` and
 ``shared.db``. Importing this module stays light (no SQLAlchemy, Alembic or argon2,
-no connection): the database and hashing code load with the first request that needs them.
+no connection): the database, token and hashing code load in the background once the first
+health probe has been answered, or with the first request that needs them if it comes sooner.
 """
 from __future__ import annotations
 
@@ -18,11 +19,15 @@ import functions_framework
 
 from shared import config
 from shared.auth.secret import secret_check
-from shared.health import database_check
+from shared.health import database_check, loading_check
 from shared.http import FunctionApp, json_body
 
-app = FunctionApp("auth", "/auth", checks={"database": database_check, "jwt_secret": secret_check},
-                  required=("database", "jwt_secret"))
+# The first health probe starts loading PyJWT and argon2 in the background (shared.preload), and the
+# database check SQLAlchemy: the first real request finds them in memory instead of importing them.
+app = FunctionApp("auth", "/auth", checks={
+    "database": database_check, "jwt_secret": secret_check,
+    "code": loading_check("the auth code", ("shared.auth.tokens", "functions.auth.fields", "shared.auth.passwords"))},
+    required=("database", "jwt_secret", "code"))
 
 
 def _body(request: flask.Request) -> dict:

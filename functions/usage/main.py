@@ -35,18 +35,22 @@ from datetime import datetime
 import flask
 import functions_framework
 
-from shared import config, errors
-from shared.auth import authenticate
+# shared.auth loads PyJWT only when authenticate is first used: importing this unit does not pay for it.
+from shared import auth, config, errors
 from shared.auth.secret import secret_check
 from shared.clock import parse_client_time
-from shared.health import database_check
+from shared.health import database_check, loading_check
 from shared.http import FunctionApp, json_body
 from shared.logging import get_logger
 
 log = get_logger("usage")
 
-app = FunctionApp("usage", "/api/usage", checks={"database": database_check, "jwt_secret": secret_check},
-                  required=("database", "jwt_secret"))
+# The first health probe starts loading the token and usage code in the background (shared.preload):
+# the first real request finds it in memory instead of importing it.
+app = FunctionApp("usage", "/api/usage", checks={
+    "database": database_check, "jwt_secret": secret_check,
+    "code": loading_check("the usage code", ("shared.auth.request", "shared.usage"))},
+    required=("database", "jwt_secret", "code"))
 
 TEXT_CHARSETS = ("utf-8", "utf8", "us-ascii", "ascii")
 DEMO_MAX_ROWS = 200_000
@@ -66,7 +70,7 @@ def import_usage(request: flask.Request) -> dict:
     from shared.usage import import_stream
     from shared.usage.importer import max_bytes
     from shared.usage.reader import CSV_TYPES, JSONL_TYPES
-    principal = authenticate(request)
+    principal = auth.authenticate(request)
     mimetype = request.mimetype or ""
     charset = (request.mimetype_params.get("charset") or "utf-8").strip().lower()
     accepted = sorted(CSV_TYPES | JSONL_TYPES)
@@ -110,7 +114,7 @@ def _demo_rows(request: flask.Request) -> int:
 @app.route("/demo", methods=("POST",))
 def load_demo_usage(request: flask.Request) -> dict:
     from shared.demo import load_demo
-    principal = authenticate(request)
+    principal = auth.authenticate(request)
     if config.is_production() and os.environ.get("TOKENWISE_ALLOW_DEMO") != "1":
         raise errors.Forbidden("Demo data is disabled on this deployment.", code="demo_disabled")
     rows = _demo_rows(request)
@@ -139,7 +143,7 @@ def _bound(request: flask.Request, name: str) -> datetime | None:
 def summary(request: flask.Request):
     from shared.db import transaction
     from shared.usage import summarize
-    principal = authenticate(request)
+    principal = auth.authenticate(request)
     start, end = _bound(request, "start"), _bound(request, "end")
     if start is not None and end is not None and start >= end:
         raise errors.ValidationFailed({"end": "must be after start"})
@@ -151,7 +155,7 @@ def summary(request: flask.Request):
 def delete_usage(request: flask.Request):
     from shared.db import transaction
     from shared.usage import delete_records
-    principal = authenticate(request)
+    principal = auth.authenticate(request)
     with transaction() as conn:
         deleted = delete_records(conn, principal.user_id)
     log.info("usage deleted", extra={"fields": {"user_id": principal.user_id, "deleted": deleted}})

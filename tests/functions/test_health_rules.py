@@ -1,4 +1,4 @@
-"""The health rules every unit shares (``shared.health``)."""
+"""The health rules every unit shares (``shared.health``), and the background loading behind the ``code`` check."""
 from __future__ import annotations
 
 import time
@@ -6,8 +6,17 @@ import time
 import flask
 import pytest
 
-from shared import health
+from shared import health, preload
 from shared.http import FunctionApp
+
+
+def _settled(check: health.Check) -> dict:
+    deadline = time.monotonic() + 30
+    result = check()
+    while result.get("status") == "loading" and time.monotonic() < deadline:
+        time.sleep(0.01)
+        result = check()
+    return result
 
 
 def test_a_failing_check_degrades_health_and_readiness_only_when_required():
@@ -25,6 +34,23 @@ def test_a_check_that_crashes_is_a_failing_check():
     assert body["checks"]["boom"] == {"ok": False, "error": "ZeroDivisionError: division by zero"}
     assert body["reasons"] == {"boom": "ZeroDivisionError: division by zero"}
     assert body["database_status"] == "not_used"
+
+
+def test_a_loading_check_passes_once_its_modules_have_loaded():
+    check = health.loading_check("the test code", ("json", "shared.errors"))
+    assert _settled(check) == {"ok": True, "status": "loaded"}
+
+
+def test_a_loading_check_fails_with_the_reason_a_module_cannot_load():
+    check = health.loading_check("the test code", ("json", "shared.no_such_module"))
+    assert _settled(check) == {"ok": False, "status": "failed", "error": (
+        "the test code cannot load: ModuleNotFoundError: No module named 'shared.no_such_module'")}
+
+
+def test_modules_load_once_per_process():
+    first = preload.load(("shared.errors", "shared.config"))
+    assert preload.load(("shared.errors", "shared.config")) is first
+    assert first.result(timeout=30) is None
 
 
 @pytest.mark.parametrize("path, status", [("/unit/health", 200), ("/unit/health/ready", 503)])
