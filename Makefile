@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run run-parity e2e test chromium install migrate bench-auth bench-import bench-agents bench-chat clean deploy-plan deploy-status
+.PHONY: run run-parity e2e test chromium install migrate bench-auth bench-cold bench-import bench-agents bench-chat clean deploy-plan deploy-status
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ chromium:
 # Each benchmark prints its ratio against a baseline measured in the same run.
 bench-auth: $(STAMP)
 	$(BIN)/python -m bench.auth_bench
+
+# Every function unit of infra/manifest.toml: cold start to health and to a first real answer.
+bench-cold: $(STAMP)
+	$(BIN)/python -m bench.cold_bench $(if $(RUNS),--runs $(RUNS))
 
 bench-import: $(STAMP)
 	$(BIN)/python -m bench.import_bench --rows $(or $(ROWS),1000000)
