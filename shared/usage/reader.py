@@ -8,6 +8,10 @@ JSON Lines are read with a bounded ``readline``. A bad row is reported as a
 row problem and reading goes on; a CSV field and a JSON line are limited to
 ``max_line_bytes`` (characters for CSV).
 
+A CSV header has at most ``MAX_COLUMNS`` (256) columns, far more than any of
+the formats uses; a longer one is 422 ``too_many_columns`` with the count in
+``details.columns``.
+
 Row numbers are 1-based data rows: for CSV the records after the header, for
 JSON Lines the non-blank lines. Blank lines are skipped and not counted.
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from dataclasses import dataclass
 from typing import IO, Iterator
 
@@ -28,6 +33,7 @@ CSV_TYPES = frozenset({"text/csv", "application/csv"})
 JSONL_TYPES = frozenset({"application/x-ndjson", "application/ndjson", "application/jsonl",
                          "application/x-jsonlines"})
 BUFFER_BYTES = 256 * 1024
+MAX_COLUMNS = 256
 DETECTION_LINES = 1000  # JSON lines read while looking for a first object to detect the format from
 
 # (row number, the row as a dict or None, a whole-row problem or None)
@@ -92,8 +98,12 @@ class CsvBody:
                                      code="invalid_header")
             if not any(value.strip() for value in values):
                 continue
+            if len(values) > MAX_COLUMNS:
+                raise ImportRejected(f"The CSV header has more than {MAX_COLUMNS} columns.",
+                                     {"columns": len(values), "max_columns": MAX_COLUMNS},
+                                     code="too_many_columns")
             self.names = [value.strip() for value in values]
-            duplicates = sorted({name for name in self.names if self.names.count(name) > 1})
+            duplicates = sorted(name for name, count in Counter(self.names).items() if count > 1)
             if duplicates:
                 raise ImportRejected("The CSV header repeats columns.", {"duplicates": duplicates},
                                      code="invalid_header")
