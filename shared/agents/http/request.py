@@ -10,6 +10,9 @@ Rules (every violation is a 422 ``validation_failed`` naming the field):
   (an ISO 8601 date or datetime; no offset means UTC, an explicit offset is converted). ``start`` is inclusive and ``end`` exclusive, ``start < end``, at most ``MAX_RANGE_DAYS`` (366) days.
   It overrides any range parsed from the message.
 - ``context.now``: a client timestamp as above: the "now" relative phrases refer to.
+- Each of these moments lies between 1900-01-01 and 9000-01-01 (``shared.clock.EARLIEST`` and
+  ``LATEST``), so that periods counted from them stay in the calendar; outside, the reason is
+  "is out of range: ...".
 
 Datetimes leave this module as naive UTC, the convention of the database and the agents. Every
 entry point uses ``parse_agent_request``: the four agent functions, the supervisor itself and the
@@ -22,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from shared.clock import parse_client_time
+from shared.clock import OUT_OF_RANGE, parse_client_time, within_range
 from shared.errors import ValidationFailed
 
 MAX_MESSAGE_CHARS = 4000
@@ -53,6 +56,18 @@ class AgentRequest:
         return context
 
 
+def _moment(value: Any, name: str, fields: dict[str, str]) -> datetime | None:
+    try:
+        moment = parse_client_time(value)
+    except ValueError as exc:
+        fields[name] = str(exc)
+        return None
+    if not within_range(moment):
+        fields[name] = OUT_OF_RANGE
+        return None
+    return moment
+
+
 def _time_range(raw: Any, fields: dict[str, str]) -> tuple[datetime | None, datetime | None]:
     if raw is None:
         return None, None
@@ -64,10 +79,9 @@ def _time_range(raw: Any, fields: dict[str, str]) -> tuple[datetime | None, date
         if key not in raw or raw[key] is None:
             fields[f"context.time_range.{key}"] = "is required"
             continue
-        try:
-            bounds[key] = parse_client_time(raw[key])
-        except ValueError as exc:
-            fields[f"context.time_range.{key}"] = str(exc)
+        moment = _moment(raw[key], f"context.time_range.{key}", fields)
+        if moment is not None:
+            bounds[key] = moment
     if len(bounds) != 2:
         return None, None
     start, end = bounds["start"], bounds["end"]
@@ -110,10 +124,7 @@ def parse_agent_request(body: dict[str, Any]) -> AgentRequest:
     else:
         start, end = _time_range(context.get("time_range"), fields)
         if context.get("now") is not None:
-            try:
-                now = parse_client_time(context["now"])
-            except ValueError as exc:
-                fields["context.now"] = str(exc)
+            now = _moment(context["now"], "context.now", fields)
 
     if fields:
         raise ValidationFailed(fields)
