@@ -3,7 +3,8 @@
 Rules (every violation is a 422 ``validation_failed`` naming the field):
 
 - ``message``: a string, non-empty once trimmed, at most ``MAX_MESSAGE_CHARS`` (4,000) characters:
-  the one limit on a question, over HTTP and over the chat's socket alike.
+  the one limit on a question, over HTTP and over the chat's socket alike. No NUL character: the
+  chat stores the question, and PostgreSQL refuses NUL in text.
 - ``thread_id``: optional id of 1 to 64 letters, digits, ``-`` or ``_`` (or null).
 - ``context``: optional object (or null); unknown keys are kept and passed on.
 - ``context.time_range``: ``{start, end}``, each a client timestamp as ``shared.clock`` reads them
@@ -107,6 +108,8 @@ def parse_agent_request(body: dict[str, Any]) -> AgentRequest:
         fields["message"] = "must not be empty"
     elif len(message) > MAX_MESSAGE_CHARS:
         fields["message"] = f"must be at most {MAX_MESSAGE_CHARS} characters"
+    elif "\x00" in message:
+        fields["message"] = "must not contain the NUL character (U+0000)"
 
     thread_id = body.get("thread_id")
     if thread_id is not None and not isinstance(thread_id, str):
