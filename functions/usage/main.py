@@ -55,11 +55,11 @@ DEMO_BODY_MAX_BYTES = 1024
 
 
 def _known_user(user_id: str) -> None:
+    """401 ``user_not_found`` for a token whose account was deleted: its records could not be stored."""
+    from shared.auth.accounts import require_user
     from shared.db import transaction
-    from shared.usage import user_exists
     with transaction() as conn:
-        if not user_exists(conn, user_id):
-            raise errors.Unauthorized("The account of this token no longer exists.", code="unknown_user")
+        require_user(conn, user_id)
 
 
 @app.route("/import", methods=("POST",))
