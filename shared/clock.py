@@ -6,6 +6,11 @@ The rule for a timestamp a client sends (an agent's ``context``, the usage summa
 an ISO 8601 date (``2026-10-01``, midnight UTC) or datetime; a datetime without an offset is UTC,
 one with an explicit offset (``Z``, ``+02:00``) is converted to UTC. A moment that cannot be
 represented in UTC (``0001-01-01T00:00:00+01:00``) is refused, like any other malformed value.
+
+The moments a client gives the agents (``now``, a range's bounds) lie from ``EARLIEST`` (1900-01-01)
+to ``LATEST`` (9000-01-01): far wider than any usage, and far enough inside the calendar (years 1 to
+9999) that every period counted from them ("this year", the 30 days before, whole days) can be
+computed. Outside, they are refused with ``OUT_OF_RANGE`` as the reason.
 """
 from __future__ import annotations
 
@@ -13,6 +18,9 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 DATE_CHARS = len("2026-10-01")
+EARLIEST = datetime(1900, 1, 1)
+LATEST = datetime(9000, 1, 1)
+OUT_OF_RANGE = f"is out of range: dates are read from {EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d}"
 
 
 def utcnow() -> datetime:
@@ -28,6 +36,11 @@ def aware_utc(moment: datetime) -> datetime:
 def naive_utc(moment: datetime) -> datetime:
     """A naive UTC datetime; a naive one is taken to be UTC already."""
     return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def within_range(moment: datetime) -> bool:
+    """Whether ``moment`` (naive or aware UTC) lies between ``EARLIEST`` and ``LATEST``."""
+    return EARLIEST <= naive_utc(moment) <= LATEST
 
 
 def utc_iso(moment: datetime | None) -> str | None:

@@ -133,7 +133,7 @@ def refresh(body: dict) -> dict:
         if accounts.rotate_session(conn, session_id, user_id, jti, new_jti, now, expires_at):
             user = accounts.get_user(conn, user_id)
             if user is None:
-                raise Unauthorized("The account no longer exists.", code="user_not_found")
+                raise accounts.user_not_found()
             return _token_pair(user, session_id, new_jti)
         refusal = _refusal(accounts.get_session(conn, session_id, user_id), jti, now)
         if refusal.code == "refresh_token_reused":
@@ -169,7 +169,7 @@ def me(request: flask.Request) -> dict:
         user = accounts.get_user(conn, principal.user_id)
         session = accounts.get_session(conn, principal.session_id, principal.user_id)
     if user is None:
-        raise Unauthorized("The account no longer exists.", code="user_not_found")
+        raise accounts.user_not_found()
     if session is None or session.revoked_at is not None:
         raise Unauthorized("The session has been revoked.", code="session_revoked")
     return {"user": {**user.public(), "created_at": user.created_at.isoformat() + "Z"},

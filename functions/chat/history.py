@@ -58,6 +58,15 @@ class Write:
             conn.execute(update(threads).where(threads.c.id == self.row["thread_id"])
                          .values(updated_at=self.row["created_at"]))
 
+    def ids(self) -> dict[str, Any]:
+        """The user, thread, run and message (and event number) this write is about, for a log line."""
+        own = {"thread": "thread_id", "message": "message_id", "run": "run_id", "run_update": "run_id"}
+        found = {name: self.row[name] for name in ("user_id", "thread_id", "run_id", "message_id", "seq")
+                 if self.row.get(name) is not None}
+        if self.kind in own:
+            found[own[self.kind]] = self.row["id"]
+        return found
+
 
 _TABLES = {
     "thread": (threads, ("id",)),

@@ -13,7 +13,9 @@ history is not being saved, and the writer retries every ``flush_interval_s``.
 is deferred. ``epoch`` counts outages, so a notice can be sent once per outage.
 After a failure the next batch is replayed idempotently, in case a commit
 succeeded whose acknowledgement was lost. The queue is bounded by
-``max_items``: writes beyond it are dropped, counted and logged, never silently.
+``max_items``: writes beyond it are dropped, counted and logged, never silently. A write the
+database refuses (a constraint, a value it cannot store) is found by replaying the batch one write
+at a time; it alone is dropped, counted and logged with its ids and the database's reason.
 """
 from __future__ import annotations
 
@@ -30,6 +32,15 @@ from shared.db import DatabaseUnavailable, transaction
 from shared.logging import get_logger
 
 log = get_logger("chat.outbox")
+MAX_REASON_CHARS = 300
+
+
+def refusal(exc: SQLAlchemyError) -> str:
+    """The database's own reason for refusing a statement, without the statement or its parameters."""
+    detail = (getattr(getattr(exc, "orig", None), "args", None) or (type(exc).__name__,))[0]
+    if isinstance(detail, dict):  # pg8000 hands over the server's error fields: code and message
+        return f"{detail.get('C', '')} {detail.get('M', '')}".strip()[:MAX_REASON_CHARS]
+    return str(detail)[:MAX_REASON_CHARS]
 
 
 @dataclass
@@ -154,11 +165,13 @@ class Outbox:
                         entry.item.apply(conn, idempotent=True)
                 except DatabaseUnavailable:
                     return False
-                except SQLAlchemyError:
-                    log.exception("chat write refused by the database: dropped",
-                                  extra={"fields": {"kind": entry.item.kind}})
+                except SQLAlchemyError as exc:
                     with self._cond:
                         self.dropped += 1
+                    # No stack trace: the statement's parameters in it would put the user's text in the logs.
+                    log.error("chat write refused by the database: dropped", extra={"fields": {
+                        "kind": entry.item.kind, **entry.item.ids(), "reason": refusal(exc),
+                        "dropped": self.dropped}})
             return True
 
     def _done(self, batch: list[_Entry]) -> None:

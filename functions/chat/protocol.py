@@ -6,7 +6,9 @@ Client frames are JSON objects with a ``type``: ``user_message`` (aliases
 is validated by the agent functions' own request parser (``shared.agents.http.request``): a bad
 ``context``, ``thread_id`` or text gets ``invalid_message`` with ``details {field, reason}`` in
 the words of the HTTP API's 422.
-A frame that is not JSON is ``invalid_json``; an unknown type is
+A frame that is not JSON is ``invalid_json``, and so is one the server will not
+hold: nested deeper than ``MAX_DEPTH`` levels, or a number longer than Python
+converts (4,300 digits). An unknown type is
 ``unknown_type``; a known type with missing or malformed fields is
 ``invalid_message``. Server frames are JSON objects with a ``type``; agent
 events travel in their envelope unchanged.
@@ -26,6 +28,9 @@ CONTENT_KEYS = ("content", "text", "message")
 KNOWN_TYPES = USER_MESSAGE_TYPES + ("stop_agent", "ping", "get_thread_history", "resume")
 ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_CLIENT_MESSAGE_ID = 100
+# Frames are a few levels deep. A deeper one is refused before anything walks it: echoing or
+# storing a value nested close to the interpreter's recursion limit would fail later, as a bug.
+MAX_DEPTH = 32
 
 
 class ProtocolError(Exception):
@@ -128,12 +133,39 @@ def _resume(body: dict) -> Resume:
     return Resume(run_id, event_seq(last_event_id, run_id))
 
 
-def parse(raw: str | bytes) -> ClientMessage:
-    """One client frame as a typed message, or ``ProtocolError``."""
+def _deeper_than(value: Any, limit: int) -> bool:
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _decode(raw: str | bytes) -> Any:
+    too_deep = f"is nested deeper than {MAX_DEPTH} levels"
     try:
         body = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ProtocolError("invalid_json", "The frame is not valid JSON.", {"reason": str(exc)}) from None
+    except ValueError:  # an integer past the interpreter's digit limit for conversions
+        reason = "has a number with more digits than the server reads"
+    except RecursionError:
+        reason = too_deep
+    else:
+        if not _deeper_than(body, MAX_DEPTH):
+            return body
+        reason = too_deep
+    raise ProtocolError("invalid_json", "The frame is JSON the server cannot read.", {"reason": reason})
+
+
+def parse(raw: str | bytes) -> ClientMessage:
+    """One client frame as a typed message, or ``ProtocolError``."""
+    body = _decode(raw)
     if not isinstance(body, dict):
         raise ProtocolError("invalid_message", "A frame must be a JSON object with a 'type'.")
     kind = body.get("type")

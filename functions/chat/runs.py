@@ -11,7 +11,8 @@ Every run's stream ends with exactly one ``agent_completed`` from
 stopped, interrupted (shutdown) or fails gets an ``agent_error`` from
 ``supervisor`` (unless the pipeline already sent one) and a closing
 ``agent_completed`` whose payload has ``status`` (``cancelled``,
-``interrupted``, ``failed``) and, for a failure, an ``answer`` explaining it.
+``interrupted``, ``failed``) and, for a failure, an ``answer`` explaining it (a refused
+question, such as one naming a period out of range, in the refusal's own words).
 A stop sets the emitter's cancel flag; if the pipeline has not reached a
 checkpoint within ``stop_grace_s`` the run is closed without it and anything it
 emits afterwards is dropped.
@@ -261,9 +262,11 @@ class RunManager:
         if outcome == "failed":
             error = error or failure(RuntimeError(), SUPERVISOR)
             code = run.error_code = error["code"]
+            # a refused question (a period out of range) is answered in the refusal's own words
             answer = ("I could not finish this answer: the usage database is unavailable right now. "
                       "Please ask again in a moment." if code == "database_unavailable" else
-                      f"I could not finish this answer because of an internal error (run {run.run_id}).")
+                      f"I could not finish this answer because of an internal error (run {run.run_id})."
+                      if code == "internal_error" else f"I could not answer this: {error['message']}")
             if not errored:
                 emit(AGENT_ERROR, SUPERVISOR, error)
             emit(AGENT_COMPLETED, SUPERVISOR, {"status": "failed", "answer": answer, "result": None})

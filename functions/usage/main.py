@@ -8,7 +8,8 @@ Routes (Bearer access token on all but health):
   errors: [{row, field, reason}], errors_truncated, format, rows, cost_sources, unpriced_models}``.
   415 for another content type, charset or a compressed body; 413 past ``USAGE_IMPORT_MAX_BYTES``;
   422 ``empty_body``, ``unknown_format``, ``format_not_detected``, ``missing_columns``,
-  ``unexpected_columns``, ``invalid_header``; 400 ``upload_interrupted``; 503
+  ``unexpected_columns``, ``invalid_header``, ``too_many_columns`` (a CSV header over 256 columns,
+  ``details.columns`` the count); 400 ``upload_interrupted``; 503
   ``database_unavailable``. When an import stops part-way (413, 400, 503) after some batches were
   committed, ``details.committed`` is ``{imported, duplicates, through_row}``: rows up to
   ``through_row`` are stored, and sending the same upload again finishes it (stored rows are skipped).
@@ -58,11 +59,11 @@ DEMO_BODY_MAX_BYTES = 1024
 
 
 def _known_user(user_id: str) -> None:
+    """401 ``user_not_found`` for a token whose account was deleted: its records could not be stored."""
+    from shared.auth.accounts import require_user
     from shared.db import transaction
-    from shared.usage import user_exists
     with transaction() as conn:
-        if not user_exists(conn, user_id):
-            raise errors.Unauthorized("The account of this token no longer exists.", code="unknown_user")
+        require_user(conn, user_id)
 
 
 @app.route("/import", methods=("POST",))

@@ -11,7 +11,7 @@ ERRORS = {
                         "read to its end; details.committed says what was stored), websocket_upgrade_required."),
     401: ("Unauthorized", "Missing or invalid credentials: unauthorized, invalid_credentials, token_expired, "
                           "invalid_token, malformed_token, wrong_token_type, session_revoked, refresh_token_reused, "
-                          "missing_token, invalid_ticket, unknown_user."),
+                          "missing_token, invalid_ticket, user_not_found."),
     403: ("Forbidden", "Not allowed on this deployment: demo_disabled."),
     404: ("NotFound", "No such resource for this user (another user's resource is answered the same): not_found."),
     405: ("MethodNotAllowed", "The path exists with other methods: method_not_allowed."),

@@ -5,6 +5,9 @@ one transaction (``with shared.db.transaction() as conn``). Times are naive UTC,
 as the schema stores them. A session is one refresh-token family: only its
 ``current_jti`` may be exchanged, through a conditional UPDATE, so two
 concurrent refreshes with the same token cannot both succeed.
+
+A signed access token outlives a deleted account: every unit that acts for the
+token's user checks it with ``require_user``, which refuses with 401 ``user_not_found``.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from shared.db.schema import auth_sessions, users
+from shared.errors import Unauthorized
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,16 @@ def find_user_by_email(conn: Connection, email: str) -> User | None:
 def get_user(conn: Connection, user_id: str) -> User | None:
     row = conn.execute(select(*_USER_COLUMNS).where(users.c.id == user_id)).first()
     return User(*row) if row else None
+
+
+def user_not_found() -> Unauthorized:
+    return Unauthorized("The account of this token no longer exists.", code="user_not_found")
+
+
+def require_user(conn: Connection, user_id: str) -> None:
+    """``user_not_found`` (401) unless ``user_id`` still has an account."""
+    if conn.execute(select(users.c.id).where(users.c.id == user_id)).first() is None:
+        raise user_not_found()
 
 
 def insert_user(conn: Connection, email: str, name: str | None, password_hash: str, now: datetime) -> User:

@@ -23,7 +23,7 @@ results counts as one record in ``rejected``.
 
 Options (environment variables): ``USAGE_IMPORT_MAX_BYTES`` (209,715,200 = 200
 MiB), ``USAGE_IMPORT_BATCH_ROWS`` (5,000), ``USAGE_IMPORT_MAX_LINE_BYTES``
-(1,048,576: the longest JSON line).
+(1,048,576: the longest JSON line in bytes, or CSV record in characters).
 """
 from __future__ import annotations
 

@@ -5,8 +5,13 @@ read and raises 413 past the limit (400 ``upload_interrupted`` when the body
 cannot be read to its end); CSV is decoded through
 ``io.TextIOWrapper`` (UTF-8, a leading BOM ignored) and parsed by ``csv``;
 JSON Lines are read with a bounded ``readline``. A bad row is reported as a
-row problem and reading goes on; a CSV field and a JSON line are limited to
-``max_line_bytes`` (characters for CSV).
+row problem and reading goes on; a CSV record and a JSON line are limited to
+``max_line_bytes`` (characters for CSV, where a record may span lines: see
+``shared.usage.csv_records``), and a longer one is read past, never held.
+
+A CSV header has at most ``MAX_COLUMNS`` (256) columns, far more than any of
+the formats uses; a longer one is 422 ``too_many_columns`` with the count in
+``details.columns``.
 
 Row numbers are 1-based data rows: for CSV the records after the header, for
 JSON Lines the non-blank lines. Blank lines are skipped and not counted.
@@ -16,18 +21,21 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from dataclasses import dataclass
 from typing import IO, Iterator
 
 from werkzeug.exceptions import HTTPException
 
 from shared.errors import BadRequest, PayloadTooLarge
+from shared.usage.csv_records import BoundedLines, RecordTooLong
 from shared.usage.formats import ImportRejected
 
 CSV_TYPES = frozenset({"text/csv", "application/csv"})
 JSONL_TYPES = frozenset({"application/x-ndjson", "application/ndjson", "application/jsonl",
                          "application/x-jsonlines"})
 BUFFER_BYTES = 256 * 1024
+MAX_COLUMNS = 256
 DETECTION_LINES = 1000  # JSON lines read while looking for a first object to detect the format from
 
 # (row number, the row as a dict or None, a whole-row problem or None)
@@ -75,43 +83,55 @@ class Header:
 
 
 class CsvBody:
-    def __init__(self, buffered: io.BufferedReader, max_field_chars: int):
+    def __init__(self, buffered: io.BufferedReader, max_record_chars: int):
         # LiteLLM exports carry whole JSON documents (metadata, request) in one field; csv's
-        # default limit (128 KiB) would reject them. The limit is process-wide in csv.
-        if csv.field_size_limit() < max_field_chars:
-            csv.field_size_limit(max_field_chars)
+        # default limit (128 KiB) would reject them. The limit is process-wide in csv; the record
+        # limit of ``BoundedLines`` is the one that holds.
+        if csv.field_size_limit() < max_record_chars:
+            csv.field_size_limit(max_record_chars)
         # surrogateescape keeps undecodable bytes visible to the row checks instead of failing the body
-        self.text = io.TextIOWrapper(buffered, encoding="utf-8-sig", errors="surrogateescape", newline="")
-        self.reader = csv.reader(self.text)
+        text = io.TextIOWrapper(buffered, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        self.lines = BoundedLines(text, max_record_chars)
+        self.reader = csv.reader(self.lines)
         self.names: list[str] = []
 
     def header(self) -> Header | None:
         for values in self._records():
-            if isinstance(values, csv.Error):
+            if isinstance(values, (csv.Error, RecordTooLong)):
                 raise ImportRejected("The CSV header cannot be read.", {"reason": str(values)},
                                      code="invalid_header")
             if not any(value.strip() for value in values):
                 continue
+            if len(values) > MAX_COLUMNS:
+                raise ImportRejected(f"The CSV header has more than {MAX_COLUMNS} columns.",
+                                     {"columns": len(values), "max_columns": MAX_COLUMNS},
+                                     code="too_many_columns")
             self.names = [value.strip() for value in values]
-            duplicates = sorted({name for name in self.names if self.names.count(name) > 1})
+            duplicates = sorted(name for name, count in Counter(self.names).items() if count > 1)
             if duplicates:
                 raise ImportRejected("The CSV header repeats columns.", {"duplicates": duplicates},
                                      code="invalid_header")
             return Header(set(self.names), True)
         return None
 
-    def _records(self) -> Iterator[list[str] | csv.Error]:
+    def _records(self) -> Iterator[list[str] | csv.Error | RecordTooLong]:
         while True:
             try:
-                yield next(self.reader)
+                values: list[str] | csv.Error | RecordTooLong = next(self.reader)
             except StopIteration:
                 return
-            except csv.Error as exc:  # one malformed record; the reader resumes on the next line
-                yield exc
+            except (csv.Error, RecordTooLong) as exc:  # one bad record; the reader resumes after it
+                values = exc
+            self.lines.new_record()
+            yield values
 
     def rows(self) -> Iterator[Row]:
         names, width, number = self.names, len(self.names), 0
         for values in self._records():
+            if isinstance(values, RecordTooLong):
+                number += 1
+                yield number, None, str(values)
+                continue
             if isinstance(values, csv.Error):
                 number += 1
                 yield number, None, f"is not valid CSV: {values}"

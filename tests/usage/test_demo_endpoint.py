@@ -122,12 +122,12 @@ def test_without_a_valid_token_it_is_401(client, make_user):
     assert response.get_json()["error"]["code"] == "malformed_token"
 
 
-def test_a_token_whose_account_is_gone_is_401_unknown_user(client, make_user):
+def test_a_token_whose_account_is_gone_is_401_user_not_found(client, make_user):
     user = make_user("demo-gone")
     with transaction() as conn:
         conn.execute(delete(users).where(users.c.id == user.id))
     response = post_demo(client, user, {"rows": 10})
-    assert (response.status_code, response.get_json()["error"]["code"]) == (401, "unknown_user")
+    assert (response.status_code, response.get_json()["error"]["code"]) == (401, "user_not_found")
     assert stored(user.id) == 0
 
 

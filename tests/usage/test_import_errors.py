@@ -273,7 +273,7 @@ def test_token_of_a_deleted_account_is_401(client):
     token, _ = issue_access_token(ghost_id, "ghost@example.com", uuid.uuid4().hex)
     response = post_import(client, UsageUser(ghost_id, "ghost@example.com", token), to_csv([ours("x")], OURS))
     assert response.status_code == 401
-    assert error_of(response)["code"] == "unknown_user"
+    assert error_of(response)["code"] == "user_not_found"
 
 
 def test_health_answers_without_a_token(client):

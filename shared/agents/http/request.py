@@ -3,13 +3,17 @@
 Rules (every violation is a 422 ``validation_failed`` naming the field):
 
 - ``message``: a string, non-empty once trimmed, at most ``MAX_MESSAGE_CHARS`` (4,000) characters:
-  the one limit on a question, over HTTP and over the chat's socket alike.
+  the one limit on a question, over HTTP and over the chat's socket alike. No NUL character: the
+  chat stores the question, and PostgreSQL refuses NUL in text.
 - ``thread_id``: optional id of 1 to 64 letters, digits, ``-`` or ``_`` (or null).
 - ``context``: optional object (or null); unknown keys are kept and passed on.
 - ``context.time_range``: ``{start, end}``, each a client timestamp as ``shared.clock`` reads them
   (an ISO 8601 date or datetime; no offset means UTC, an explicit offset is converted). ``start`` is inclusive and ``end`` exclusive, ``start < end``, at most ``MAX_RANGE_DAYS`` (366) days.
   It overrides any range parsed from the message.
 - ``context.now``: a client timestamp as above: the "now" relative phrases refer to.
+- Each of these moments lies between 1900-01-01 and 9000-01-01 (``shared.clock.EARLIEST`` and
+  ``LATEST``), so that periods counted from them stay in the calendar; outside, the reason is
+  "is out of range: ...".
 
 Datetimes leave this module as naive UTC, the convention of the database and the agents. Every
 entry point uses ``parse_agent_request``: the four agent functions, the supervisor itself and the
@@ -22,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from shared.clock import parse_client_time
+from shared.clock import OUT_OF_RANGE, parse_client_time, within_range
 from shared.errors import ValidationFailed
 
 MAX_MESSAGE_CHARS = 4000
@@ -53,6 +57,18 @@ class AgentRequest:
         return context
 
 
+def _moment(value: Any, name: str, fields: dict[str, str]) -> datetime | None:
+    try:
+        moment = parse_client_time(value)
+    except ValueError as exc:
+        fields[name] = str(exc)
+        return None
+    if not within_range(moment):
+        fields[name] = OUT_OF_RANGE
+        return None
+    return moment
+
+
 def _time_range(raw: Any, fields: dict[str, str]) -> tuple[datetime | None, datetime | None]:
     if raw is None:
         return None, None
@@ -64,10 +80,9 @@ def _time_range(raw: Any, fields: dict[str, str]) -> tuple[datetime | None, date
         if key not in raw or raw[key] is None:
             fields[f"context.time_range.{key}"] = "is required"
             continue
-        try:
-            bounds[key] = parse_client_time(raw[key])
-        except ValueError as exc:
-            fields[f"context.time_range.{key}"] = str(exc)
+        moment = _moment(raw[key], f"context.time_range.{key}", fields)
+        if moment is not None:
+            bounds[key] = moment
     if len(bounds) != 2:
         return None, None
     start, end = bounds["start"], bounds["end"]
@@ -93,6 +108,8 @@ def parse_agent_request(body: dict[str, Any]) -> AgentRequest:
         fields["message"] = "must not be empty"
     elif len(message) > MAX_MESSAGE_CHARS:
         fields["message"] = f"must be at most {MAX_MESSAGE_CHARS} characters"
+    elif "\x00" in message:
+        fields["message"] = "must not contain the NUL character (U+0000)"
 
     thread_id = body.get("thread_id")
     if thread_id is not None and not isinstance(thread_id, str):
@@ -110,10 +127,7 @@ def parse_agent_request(body: dict[str, Any]) -> AgentRequest:
     else:
         start, end = _time_range(context.get("time_range"), fields)
         if context.get("now") is not None:
-            try:
-                now = parse_client_time(context["now"])
-            except ValueError as exc:
-                fields["context.now"] = str(exc)
+            now = _moment(context["now"], "context.now", fields)
 
     if fields:
         raise ValidationFailed(fields)

@@ -11,7 +11,9 @@
 - ``next_agents``: help/out_of_scope -> []; no data -> ["report"]; spend_breakdown, usage_trends,
   performance -> ["data", "report"]; the rest -> ["data", "optimization", "report"].
 ``now`` and ``time_range`` are naive or aware UTC, already validated by the request parser
-(``shared.agents.http.request``); at most ``MAX_MESSAGE_CHARS`` characters are read.
+(``shared.agents.http.request``); at most ``MAX_MESSAGE_CHARS`` characters are read. A message
+naming a period that would leave the calendar ("the last 1000000 days") raises
+``ValidationFailed`` on ``message`` (422 over HTTP; the run's answer says why on the chat).
 """
 from __future__ import annotations
 
@@ -28,8 +30,13 @@ from shared.agents.triage.classification import Signals, classify
 from shared.agents.triage.classification import intent as read_intent
 from shared.agents.triage.spelling import correct_typos
 from shared.agents.triage.sufficiency import judge, look_up
-from shared.agents.triage.timerange import TimeRange, default_range, parse_time_range
-from shared.clock import aware_utc, utcnow
+from shared.agents.triage.timerange import (
+    OutOfRange,
+    TimeRange,
+    default_range,
+    parse_time_range,
+)
+from shared.clock import OUT_OF_RANGE, aware_utc, utcnow, within_range
 from shared.db import DatabaseUnavailable
 from shared.errors import ValidationFailed
 from shared.logging import get_logger
@@ -90,6 +97,8 @@ def _triage(message: str, run: AgentRun, user_id: str | None, now: datetime,
             requested: tuple[datetime, datetime] | None) -> TriageResult:
     if not isinstance(message, str):
         raise ValidationFailed({"message": "must be a string"})
+    if not within_range(now):  # the request parser refuses it first; periods counted from it would overflow
+        raise ValidationFailed({"context.now": OUT_OF_RANGE})
     given_range = TimeRange(aware_utc(requested[0]), aware_utc(requested[1]), "context") if requested else None
     lowered = re.sub(r"\s+", " ", message[:MAX_MESSAGE_CHARS].lower().replace("’", "'")).strip()
     reasons: list[str] = []
@@ -167,7 +176,11 @@ def _time_range(masked: str, now: datetime, given: TimeRange | None, reasons: li
     if given is not None:
         reasons.append(f"time range from the context: {given.start.isoformat()} to {given.end.isoformat()}")
         return given, "context"
-    parsed = parse_time_range(masked, now)
+    try:
+        parsed = parse_time_range(masked, now)
+    except OutOfRange as exc:
+        raise ValidationFailed({"message": exc.reason},
+                               f"The question {exc.reason.replace('names', 'asks about', 1)}.") from None
     if parsed:
         reasons.append(f'time range "{parsed.phrase}": {parsed.start.isoformat()} to {parsed.end.isoformat()}')
         return parsed, "message"

@@ -12,6 +12,9 @@ days ending at ``now``. Rules, all in UTC, weeks starting on Monday:
 - explicit: "between|from DATE and|to|until DATE" where the second date is included whole
   ("between 2026-10-01 and 2026-10-15" ends at 2026-10-16 00:00).
 
+A period that would leave the calendar (years 1 to 9999: "the last 1000000 days", "the past 3000
+years") raises ``OutOfRange`` naming the words; nothing here overflows.
+
 A month or day without a year is its latest occurrence that has begun by ``now``. No range
 extends past ``now``: a period still running ends at ``now``. "last week" is the previous
 calendar week, "the last week" the 7 days ending now. When a question names several periods
@@ -54,6 +57,19 @@ DATE = (rf"(?:{_YEAR}[-/]\d{{1,2}}[-/]\d{{1,2}}"
         rf"|{_YEAR})(?![\w-])")
 _NUM = r"(?P<n>\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|couple(?: of)?|few)"
 _UNIT = r"(?P<unit>hours?|hrs?|h|days?|d|weeks?|wks?|w|months?|mos?|years?|yrs?|y)"
+
+
+MAX_PHRASE_QUOTED = 60
+
+
+class OutOfRange(ValueError):
+    """The words name a period that would leave the calendar."""
+
+    def __init__(self, phrase: str):
+        self.phrase = phrase
+        quoted = phrase if len(phrase) <= MAX_PHRASE_QUOTED else phrase[:MAX_PHRASE_QUOTED - 3] + "..."
+        self.reason = f'names a period out of range ("{quoted}"): it would leave the calendar (years 1 to 9999)'
+        super().__init__(self.reason)
 
 
 @dataclass(frozen=True)
@@ -322,22 +338,30 @@ _COMPILED = [(re.compile(rf"(?<![\w-])(?:{pattern})", re.IGNORECASE), rule) for 
 
 
 def parse_time_range(text: str, now: datetime) -> TimeRange | None:
-    """The range the text names (the span of all periods it names), or None."""
+    """The range the text names (the span of all periods it names), or None; ``OutOfRange``."""
     now = aware_utc(now)
     lowered = re.sub(r"\s+", " ", text.lower().replace("’", "'"))
-    found: list[tuple[int, int, Span]] = []
+    found: list[tuple[int, int, Span | None]] = []  # None: the period leaves the calendar
     for pattern, rule in _COMPILED:
         for m in pattern.finditer(lowered):
-            span = rule(m, now)
+            try:
+                span = rule(m, now)
+            except (OverflowError, ValueError):  # date arithmetic past year 1 or 9999, or a count past int()
+                found.append((m.start(), m.end(), None))
+                continue
             if span and span[0] < span[1]:
                 found.append((m.start(), m.end(), span))
-    chosen: list[tuple[int, int, Span]] = []
+    picked: list[tuple[int, int, Span | None]] = []
     for item in sorted(found, key=lambda f: (-(f[1] - f[0]), f[0])):  # longest phrase wins an overlap
-        if all(item[1] <= c[0] or item[0] >= c[1] for c in chosen):
-            chosen.append(item)
+        if all(item[1] <= c[0] or item[0] >= c[1] for c in picked):
+            picked.append(item)
+    chosen: list[tuple[int, int, Span]] = []
+    for first, last, maybe in sorted(picked, key=lambda c: c[0]):
+        if maybe is None:
+            raise OutOfRange(lowered[first:last].strip())
+        chosen.append((first, last, maybe))
     if not chosen:
         return None
-    chosen.sort()
     start = min(c[2][0] for c in chosen)
     end = max(c[2][1] for c in chosen)
     if start < now < end:
