@@ -3,7 +3,7 @@
 ``FunctionApp(service, prefix)`` routes the real ``flask.Request`` that
 functions-framework passes in by path and method (werkzeug's URL map), and
 always answers JSON: handlers return a ``dict`` (200), a ``(dict, status)``
-pair, or a ``flask.Response``. ``HTTPError`` subclasses become their status;
+pair, or a ``flask.Response``. A ``Failure`` becomes the status ``STATUS`` gives its kind;
 anything unexpected is logged with its stack and answered 500 ``internal_error``
 (a bug, never hidden). Each app answers ``<prefix>/health`` and ``<prefix>/health/ready``.
 """
@@ -37,8 +37,22 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
                           content_type="application/json")
 
 
-def error_response(err: errors.HTTPError) -> flask.Response:
-    return json_response(err.body(), err.status, err.headers)
+# The one place a kind of failure becomes an HTTP status; a kind not listed inherits its parent's.
+STATUS: dict[type[errors.Failure], int] = {
+    errors.BadRequest: 400, errors.Unauthorized: 401, errors.Forbidden: 403, errors.NotFound: 404,
+    errors.MethodNotAllowed: 405, errors.Conflict: 409, errors.PayloadTooLarge: 413,
+    errors.UnsupportedMediaType: 415, errors.Unprocessable: 422, errors.TooManyRequests: 429,
+    errors.ServiceUnavailable: 503,
+}
+
+
+def status_of(err: errors.Failure) -> int:
+    return next((STATUS[kind] for kind in type(err).__mro__ if kind in STATUS), 500)
+
+
+def error_response(err: errors.Failure, status: int | None = None) -> flask.Response:
+    """``status`` only for an error the framework already classified (werkzeug's 404, 405, 431 ...)."""
+    return json_response(err.body(), status or status_of(err), err.headers)
 
 
 def json_body(request: flask.Request, max_bytes: int = DEFAULT_MAX_BODY) -> dict[str, Any]:
@@ -114,7 +128,7 @@ class FunctionApp:
             else:
                 endpoint, args = self.url_map.bind_to_environ(environ).match()
                 result = self.handlers[endpoint](request, **args)
-        except errors.HTTPError as err:
+        except errors.Failure as err:
             response = error_response(err)
         except _WzNotFound:
             response = error_response(errors.NotFound(f"No route for {request.method} {request.path}."))
@@ -126,7 +140,7 @@ class FunctionApp:
             log.exception("unhandled error", extra={"fields": {
                 "service": self.service, "path": request.path, "method": request.method,
                 "request_id": request_id}})
-            response = error_response(errors.HTTPError("An internal error occurred.",
+            response = error_response(errors.Failure("An internal error occurred.",
                                                        {"request_id": request_id}))
         else:
             response = self._to_response(result)

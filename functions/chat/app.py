@@ -80,8 +80,8 @@ def _load_pipeline(pipeline: Pipeline | str | None) -> Pipeline | None:
 
 
 def _register_errors(app: flask.Flask) -> None:
-    @app.errorhandler(errors.HTTPError)
-    def _http_error(err: errors.HTTPError):
+    @app.errorhandler(errors.Failure)
+    def _http_error(err: errors.Failure):
         return error_response(err)
 
     @app.errorhandler(HTTPException)
@@ -93,15 +93,14 @@ def _register_errors(app: flask.Flask) -> None:
         if status == 400 and flask.request.path in SOCKET_PATHS:
             return error_response(errors.BadRequest("This path takes a WebSocket upgrade.",
                                                     code="websocket_upgrade_required"))
-        err = errors.HTTPError(exc.description or exc.name, details, code=_WERKZEUG_CODES.get(status, "http_error"))
-        err.status = status
-        return error_response(err)
+        err = errors.Failure(exc.description or exc.name, details, code=_WERKZEUG_CODES.get(status, "http_error"))
+        return error_response(err, status)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):  # a bug: logged loudly, answered with a clean 500
         request_id = uuid.uuid4().hex
         log.exception("unhandled error", extra={"fields": {"path": flask.request.path, "request_id": request_id}})
-        return error_response(errors.HTTPError("An internal error occurred.", {"request_id": request_id}))
+        return error_response(errors.Failure("An internal error occurred.", {"request_id": request_id}))
 
 
 def _health(service: ChatService, ready: bool):

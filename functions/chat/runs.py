@@ -38,7 +38,7 @@ from functions.chat.outbox import Outbox
 from functions.chat.protocol import frame
 from shared.agents.pipeline.agent_run import failure
 from shared.agents.pipeline.events import AGENT_COMPLETED, AGENT_ERROR, Emitter, Event, RunCancelled
-from shared.errors import HTTPError
+from shared.errors import Failure
 from shared.logging import get_logger
 
 log = get_logger("chat.runs")
@@ -210,7 +210,7 @@ class RunManager:
         except RunCancelled:
             outcome = run.stop_reason or "cancelled"
         except Exception as exc:  # reported to the user as a failure, in the agents' own words
-            if not isinstance(exc, HTTPError):
+            if not isinstance(exc, Failure):
                 log.exception("pipeline failed", extra={"fields": {"run_id": run.run_id, "user_id": run.user_id}})
             outcome, error = "failed", failure(exc, SUPERVISOR)
         self._finish(run, outcome, result, error)

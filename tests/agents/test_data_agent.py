@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from shared.http import status_of
 from shared.agents.data.agent import analyze
 from shared.agents.pipeline.events import Emitter, RunCancelled
 from shared.db import DatabaseUnavailable
@@ -178,7 +179,7 @@ def test_a_timezone_aware_range_is_read_in_utc(database):
 def test_an_empty_range_is_rejected():
     with pytest.raises(ValidationFailed) as raised:
         analyze("u", END, START, emitter=Emitter())
-    assert raised.value.status == 422 and raised.value.details == {"fields": {"time_range": "end must be after start"}}
+    assert status_of(raised.value) == 422 and raised.value.details == {"fields": {"time_range": "end must be after start"}}
 
 
 def test_cancelled_run_stops_without_an_error_event(database):

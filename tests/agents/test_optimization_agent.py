@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from shared.http import status_of
 from shared.agents.data.agent import analyze
 from shared.agents.pipeline.events import Emitter, RunCancelled
 from shared.agents.optimization import LEVERS, optimize
@@ -96,7 +97,7 @@ def test_no_records_means_no_recommendation(database):
 def test_unknown_levers_are_a_validation_error():
     with pytest.raises(ValidationFailed) as raised:
         optimize("u", START, END, emitter=Emitter(), levers=["batch", "magic"])
-    assert raised.value.status == 422 and "magic" in raised.value.details["fields"]["levers"]
+    assert status_of(raised.value) == 422 and "magic" in raised.value.details["fields"]["levers"]
 
 
 def test_cancelled_between_levers_stops_quietly(database):

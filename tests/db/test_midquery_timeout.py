@@ -4,6 +4,7 @@ import time
 import pytest
 from sqlalchemy import text
 
+from shared.http import status_of
 from shared import compat
 from shared.db import DatabaseUnavailable, transaction
 
@@ -14,7 +15,7 @@ def test_a_query_past_the_statement_timeout_is_busy_not_down(pg_db, monkeypatch)
     with pytest.raises(DatabaseUnavailable) as caught:
         with transaction() as conn:
             conn.execute(text("SELECT pg_sleep(2)"))
-    assert caught.value.status == 503
+    assert status_of(caught.value) == 503
     assert "canceling statement due to statement timeout" in caught.value.reason
     # The server answered: no backoff, the very next transaction works.
     with transaction() as conn:

@@ -5,6 +5,7 @@ from datetime import datetime
 
 import pytest
 
+from shared.http import status_of
 from shared.agents.http.request import AgentRequest, parse_agent_request
 from shared.clock import parse_client_time
 from shared.errors import ValidationFailed
@@ -13,7 +14,7 @@ from shared.errors import ValidationFailed
 def fields_of(body) -> dict:
     with pytest.raises(ValidationFailed) as caught:
         parse_agent_request(body)
-    assert caught.value.status == 422 and caught.value.code == "validation_failed"
+    assert status_of(caught.value) == 422 and caught.value.code == "validation_failed"
     return caught.value.details["fields"]
 
 

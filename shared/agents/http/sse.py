@@ -19,7 +19,7 @@ import flask
 
 from shared import config
 from shared.agents.pipeline.events import Emitter, Event, RunCancelled
-from shared.errors import HTTPError
+from shared.errors import Failure
 from shared.logging import get_logger
 
 log = get_logger("agents.sse")
@@ -44,7 +44,7 @@ def _outcome(exc: BaseException | None) -> dict[str, Any]:
         return {"status": "success"}
     if isinstance(exc, RunCancelled):
         return {"status": "cancelled", "error": {"code": "cancelled", "message": "The run was stopped."}}
-    if isinstance(exc, HTTPError):
+    if isinstance(exc, Failure):
         return {"status": "error", "error": {"code": exc.code, "message": exc.message}}
     return {"status": "error", "error": {"code": "internal_error", "message": "The run failed."}}
 
@@ -62,7 +62,7 @@ def stream_run(run: Callable[[Emitter], Any], emitter: Emitter) -> Iterator[str]
             run(emitter)
         except BaseException as exc:  # reported in the done event; the stream itself stays whole
             failure = exc
-            if not isinstance(exc, (RunCancelled, HTTPError)):
+            if not isinstance(exc, (RunCancelled, Failure)):
                 log.exception("streamed run failed", extra={"fields": {"run_id": emitter.run_id}})
         outcome.update(_outcome(failure))
         events.put(_DONE)

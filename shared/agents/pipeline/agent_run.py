@@ -21,7 +21,7 @@ from shared.agents.pipeline.events import (
     AGENT_COMPLETED, AGENT_ERROR, AGENT_STARTED, AGENT_THINKING, TOOL_COMPLETED, TOOL_EXECUTING,
     Emitter, RunCancelled,
 )
-from shared.errors import HTTPError
+from shared.errors import Failure
 from shared.logging import get_logger
 
 log = get_logger("agents")
@@ -33,7 +33,7 @@ def failure(exc: BaseException, agent: str) -> dict[str, str]:
     ``internal_error`` naming only the agent and the exception's type (its text may hold internals)."""
     if isinstance(exc, RunCancelled):
         return dict(CANCELLED)
-    if isinstance(exc, HTTPError):
+    if isinstance(exc, Failure):
         return {"code": exc.code, "message": exc.message}
     return {"code": "internal_error", "message": f"The {agent} agent failed: {type(exc).__name__}."}
 
@@ -51,7 +51,7 @@ class AgentRun:
                  _tb: TracebackType | None) -> bool:
         if exc is None or (isinstance(exc, RunCancelled) and not self.root):
             return False
-        if not isinstance(exc, (HTTPError, RunCancelled)):
+        if not isinstance(exc, (Failure, RunCancelled)):
             log.exception("agent failed", exc_info=exc,
                           extra={"fields": {"agent": self.agent, "run_id": self.emitter.run_id}})
         self.emitter.emit(AGENT_ERROR, self.agent, failure(exc, self.agent))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from shared.errors import HTTPError
+from shared.errors import Unprocessable
 from shared.usage.formats import litellm, openai_usage, tokenwise
 
 FORMATS: dict[str, ModuleType] = {"tokenwise": tokenwise, "litellm": litellm, "openai": openai_usage}
@@ -19,9 +19,9 @@ FORMATS: dict[str, ModuleType] = {"tokenwise": tokenwise, "litellm": litellm, "o
 DETECTION_ORDER = (litellm, openai_usage, tokenwise)
 
 
-class ImportRejected(HTTPError):
-    """422: the body as a whole cannot be imported (format, header); nothing was written."""
-    status, code = 422, "import_rejected"
+class ImportRejected(Unprocessable):
+    """The body as a whole cannot be imported (format, header); nothing was written."""
+    code = "import_rejected"
 
 
 def choose(requested: str | None, columns: set[str], *, header: bool) -> ModuleType:
