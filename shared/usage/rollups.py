@@ -15,8 +15,9 @@ caller's transaction and in one pass per table:
 
 A refresh takes a per-user lock on PostgreSQL, so two never rebuild the same user at once, and
 clears only the marks it saw at their version: a day written again meanwhile stays dirty.
-``refresh_if_dirty(user_id)`` runs one in its own transaction when a mark is left; an import
-refreshes when it ends (``shared.usage.writer``) and the data agent before it reads. Option:
+``refresh_if_dirty(user_id)`` runs one in its own transaction when a mark is left
+(``refresh_marked(conn, user_id)`` in the caller's); an import refreshes when it ends
+(``shared.usage.writer``), the data agent and the usage summary before they read. Option:
 ``ROLLUP_REFRESH_TIMEOUT_S`` (600): how long each refresh statement may run on PostgreSQL, beyond
 a request's ``DB_QUERY_TIMEOUT_S``. A refresh rebuilds the user's repeat chains whole (about 4 s a
 million records here); the hourly rollups and histograms only for the marked days.
@@ -184,9 +185,15 @@ def _driver(conn: Connection, statement: str, params: dict) -> tuple[str, tuple 
     return _PARAM.sub("%s", statement), tuple(params[name] for name in names)
 
 
+def refresh_marked(conn: Connection, user_id: str) -> int:
+    """``refresh`` in the caller's transaction when a day of ``user_id`` is marked dirty; when none is,
+    no lock is taken."""
+    dirty = conn.execute(text("SELECT 1 FROM usage_dirty_days WHERE user_id = :user_id LIMIT 1"),
+                         {"user_id": user_id}).first()
+    return refresh(conn, user_id) if dirty else 0
+
+
 def refresh_if_dirty(user_id: str) -> int:
     """Refresh ``user_id``'s rollups in a transaction of their own when a day is marked dirty."""
     with transaction() as conn:
-        dirty = conn.execute(text("SELECT 1 FROM usage_dirty_days WHERE user_id = :user_id LIMIT 1"),
-                             {"user_id": user_id}).first()
-        return refresh(conn, user_id) if dirty else 0
+        return refresh_marked(conn, user_id)

@@ -13,7 +13,7 @@ from shared.agents.data.agent import analyze
 from shared.agents.pipeline.events import Emitter
 from shared.db import transaction
 from shared.db.schema import usage_records
-from shared.usage import import_stream
+from shared.usage import import_stream, summarize
 from tests.agents.dataopt_records import insert_records, make_user, record
 from tests.usage.conftest import to_csv
 from tests.usage.test_import_formats import OURS, ours
@@ -32,10 +32,12 @@ def backend(request) -> str:
     return request.param
 
 
-def _totals(user_id: str) -> float:
-    """The total cost as the data agent reports it."""
+def _totals(user_id: str) -> tuple[float, float]:
+    """The total cost as the usage summary and as the data agent report it."""
+    with transaction() as conn:
+        summary = summarize(conn, user_id)
     data = analyze(user_id, T - timedelta(days=1), T + timedelta(days=1), emitter=Emitter()).to_dict()
-    return data["totals"]["cost_usd"]
+    return summary["totals"]["cost_usd"], data["totals"]["cost_usd"]
 
 
 def _stored_costs(user_id: str) -> dict[str, Decimal | None]:
@@ -50,7 +52,7 @@ def test_the_same_records_in_another_order_give_the_same_totals(backend):
     forward, backward = make_user("forward"), make_user("backward")
     insert_records(forward, rows)
     insert_records(backward, rows[::-1])
-    assert _totals(forward) == _totals(backward) == 1.798847239
+    assert _totals(forward) == _totals(backward) == (1.798847239, 1.798847239)
 
 
 def test_a_sum_of_many_small_costs_is_exact(backend):
@@ -59,7 +61,7 @@ def test_a_sum_of_many_small_costs_is_exact(backend):
     body = to_csv([ours(f"cent-{i}", timestamp=f"2026-11-02T09:{i % 60:02d}:00Z", cost_usd="0.09")
                    for i in range(20_000)], OURS)
     assert import_stream(user, io.BytesIO(body), "text/csv").imported == 20_000
-    assert _totals(user) == 1800.0
+    assert _totals(user) == (1800.0, 1800.0)
 
 
 def test_costs_are_stored_to_whole_nano_dollars_on_every_write_path(backend):

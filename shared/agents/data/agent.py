@@ -8,10 +8,11 @@ connections (``AGENTS_SQL_CONCURRENCY``, see ``shared.agents.data.statements``).
 ``ValidationFailed`` for an empty range.
 
 Result conventions: USD amounts are exact sums in whole nano-dollars, given as JSON numbers
-(``shared.db.money``), and shares/rates are rounded to 1e-6; breakdowns are sorted by cost
-(descending, then name); ``by_day`` lists the days that have records, ascending; percentiles are
-nearest-rank over single-request records, in value bins (exact below 128, at most 1.6% low above:
-see ``shared.agents.data.sql``); ``repeated_prompt_share`` is the share of records with a
+(``shared.db.money``), and shares/rates are rounded to 1e-6; breakdowns are sorted by exact cost
+(descending, then name: ``shared.agents.data.measures.ranked``, as the usage summary lists them);
+``by_day`` lists the days that have records, ascending; percentiles are nearest-rank over
+single-request records, in value bins (exact below 128, at most 1.6% low above: see
+``shared.agents.data.sql``); ``repeated_prompt_share`` is the share of records with a
 prompt hash that repeat a prompt sent earlier in scope to the same model for the same feature; ``hourly_profile`` counts requests per UTC
 hour. The ``profile`` attribute carries the raw aggregates for the optimization agent.
 """
@@ -27,7 +28,7 @@ from shared.agents.pipeline.agent_run import AgentRun
 from shared.usage.rollups import refresh_if_dirty
 from shared.agents.data.sql import Scope
 from shared.agents.data.statements import fetch_concurrently
-from shared.agents.data.measures import Measures, Percentiles, UsageProfile
+from shared.agents.data.measures import Measures, Percentiles, UsageProfile, ranked
 from shared.agents.data.usage_profile import (
     aggregate_rows, apply_aggregates, apply_distributions, apply_repeats, distribution_rows, replay_rows,
 )
@@ -74,13 +75,12 @@ class DataResult:
 
 def _breakdown(groups: dict, key_names: tuple[str, ...], total_cost: float) -> list[dict[str, Any]]:
     items = []
-    for key, m in groups.items():
-        values = key if isinstance(key, tuple) else (key,)
+    for key, m in ranked(groups):
         cost = to_json(m.cost)
-        items.append({**dict(zip(key_names, values)), "requests": m.requests, "cost_usd": cost,
+        items.append({**dict(zip(key_names, key)), "requests": m.requests, "cost_usd": cost,
                       "prompt_tokens": m.prompt_tokens, "completion_tokens": m.completion_tokens,
                       "share": ratio(cost, total_cost)})
-    return sorted(items, key=lambda item: (-item["cost_usd"], *(str(item[name]) for name in key_names)))
+    return items
 
 
 def _shape(p: Percentiles | None) -> dict[str, int | None]:

@@ -1,12 +1,15 @@
-"""What an analysis of a user's usage knows.
+"""What an analysis of a user's usage knows, and the order its groups are listed in.
 
 ``Measures`` are the sums over one group of records (see ``shared.agents.data.usage_profile`` for
 what each one counts); a ``UsageProfile`` holds them for the totals and per model, provider,
 feature, day, hour and optimization cell, with the percentiles and runaway outputs.
-``measure_values`` types a result row's columns as ``Measures`` fields.
+``measure_values`` types a result row's columns as ``Measures`` fields. ``ranked`` orders groups as
+every answer lists them -- the data agent's and the usage summary's: by exact cost, descending,
+then by name.
 """
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
@@ -122,3 +125,9 @@ class UsageProfile:
     completion: dict[str, Percentiles] = field(default_factory=dict)
     latency: Percentiles | None = None
     runaway: dict[tuple[str, str], Runaway] = field(default_factory=dict)
+
+
+def ranked(groups: Mapping[Hashable, Measures]) -> list[tuple[tuple, Measures]]:
+    """``(key as a tuple, measures)`` of each group, by exact cost (descending), then by key."""
+    items = [(key if isinstance(key, tuple) else (key,), m) for key, m in groups.items()]
+    return sorted(items, key=lambda item: (-item[1].cost, *(str(part) for part in item[0])))
