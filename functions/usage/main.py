@@ -15,7 +15,8 @@ Routes (Bearer access token on all but health):
   ``through_row`` are stored, and sending the same upload again finishes it (stored rows are skipped).
 - ``GET /api/usage/summary?start=&end=`` -- ISO 8601 dates or datetimes (UTC when no offset),
   ``start`` inclusive, ``end`` exclusive, either optional: totals and breakdowns by model,
-  provider, feature and day.
+  provider, feature and day -- the data agent's figures (``shared.usage.summary``), costs exact
+  to the nano-dollar.
 - ``POST /api/usage/demo`` -- body ``{rows?: 1..200000}`` (JSON, or empty; default 20,000): loads the
   deterministic demo records for the caller and answers like an import (``format: "demo"``, plus
   ``seed`` and ``days``). Idempotent: the records have fixed request ids, so a second call stores

@@ -1,14 +1,17 @@
 """Every table, as SQLAlchemy Core. Alembic migrations in ``migrations/versions`` create them.
 
 All datetimes are stored as naive UTC (``timestamp without time zone``) so that
-SQLite and PostgreSQL compare and group them the same way.
+SQLite and PostgreSQL compare and group them the same way. Costs are ``Money``
+(``shared.db.money``): whole nano-dollars, summed exactly on both backends.
 """
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer,
+    BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer,
     MetaData, String, Table, UniqueConstraint, false,
 )
+
+from shared.db.money import Money
 
 metadata = MetaData()
 
@@ -52,7 +55,7 @@ usage_records = Table(
     Column("cache_write_tokens", Integer, nullable=False, server_default="0"),
     Column("latency_ms", Integer, nullable=True),
     Column("status", String(32), nullable=False, server_default="success"),
-    Column("cost_usd", Float, nullable=True),
+    Column("cost_usd", Money, nullable=True),
     # reported: cost_usd came with the record; computed: priced from the catalog;
     # unpriced: the model is not in the catalog and no cost was given.
     Column("cost_source", String(16), nullable=False, server_default="reported"),
@@ -159,7 +162,7 @@ usage_hourly = Table(
     Column("provider", String(64), nullable=False),
     Column("feature", String(200), nullable=False),
     Column("is_batch", Boolean, nullable=False),
-    Column("cost_usd", Float, nullable=False),
+    Column("cost_usd", Money, nullable=False),
     *(Column(name, BigInteger, nullable=False) for name in _HOURLY_SUMS),
     *(Column(name, Integer, nullable=True) for name in ("max_tokens_min", "max_tokens_max", "max_prompt",
                                                         "max_completion")),
@@ -197,7 +200,7 @@ usage_repeats = Table(
     Column("is_batch", Boolean, nullable=False),
     Column("status", String(32), nullable=False),
     Column("request_count", Integer, nullable=False),
-    Column("cost_usd", Float, nullable=True),
+    Column("cost_usd", Money, nullable=True),
     Column("prompt_tokens", Integer, nullable=False),
     Column("cached_tokens", Integer, nullable=False),
     Column("cache_write_tokens", Integer, nullable=False),

@@ -42,7 +42,7 @@ _STAGE_TYPES = {
     "request_id": "text", "timestamp": "timestamp", "provider": "text", "model": "text", "feature": "text",
     "prompt_tokens": "integer", "completion_tokens": "integer", "cached_tokens": "integer",
     "cache_write_tokens": "integer", "latency_ms": "integer", "status": "text",
-    "cost_usd": "double precision", "cost_source": "text", "is_batch": "boolean", "max_tokens": "integer",
+    "cost_usd": "numeric", "cost_source": "text", "is_batch": "boolean", "max_tokens": "integer",
     "prompt_hash": "text", "end_user": "text", "request_count": "integer", "source_format": "text",
 }
 WRITTEN = ("user_id", "imported_at", *COLUMNS)

@@ -5,13 +5,16 @@ Cost rules: a cost that came with the record is the truth (``cost_source``
 ``shared.pricing.cost_usd`` (``computed``, batch rates for batch records,
 cache-read and cache-write rates for cached tokens); a model the catalog does
 not know, with no cost given, is stored with cost NULL (``unpriced``) and
-counted in ``Pricer.unpriced_models`` -- never priced by guess.
+counted in ``Pricer.unpriced_models`` -- never priced by guess. Either cost is
+kept to whole nano-dollars (``shared.db.money``), as the float nearest to that
+amount: PostgreSQL reads it back from its shortest text, SQLite keeps the float.
 """
 from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
 
+from shared.db.money import to_nanos
 from shared.pricing import Catalog, ModelPrice, catalog, cost_usd
 from shared.usage.records import Record, RowCheck
 
@@ -50,14 +53,14 @@ class Pricer:
              cached: int, cache_write: int, batch: bool) -> tuple[float | None, str]:
         if reported is not None:
             self.sources[REPORTED] += 1
-            return reported, REPORTED
+            return float(to_nanos(reported)), REPORTED
         price = self.lookup(model, provider)
         if price is None:
             self.sources[UNPRICED] += 1
             self.unpriced_models[model] += 1
             return None, UNPRICED
         self.sources[COMPUTED] += 1
-        return cost_usd(price, prompt, completion, cached, cache_write, batch), COMPUTED
+        return float(to_nanos(cost_usd(price, prompt, completion, cached, cache_write, batch))), COMPUTED
 
 
 def finish(check: RowCheck, pricer: Pricer, source_format: str, *, request_id: str | None,

@@ -15,11 +15,15 @@ caller's transaction and in one pass per table:
 
 A refresh takes a per-user lock on PostgreSQL, so two never rebuild the same user at once, and
 clears only the marks it saw at their version: a day written again meanwhile stays dirty.
-``refresh_if_dirty(user_id)`` runs one in its own transaction when a mark is left; an import
-refreshes when it ends (``shared.usage.writer``) and the data agent before it reads. Option:
+``refresh_if_dirty(user_id)`` runs one in its own transaction when a mark is left
+(``refresh_marked(conn, user_id)`` in the caller's); an import refreshes when it ends
+(``shared.usage.writer``), the data agent and the usage summary before they read. Option:
 ``ROLLUP_REFRESH_TIMEOUT_S`` (600): how long each refresh statement may run on PostgreSQL, beyond
 a request's ``DB_QUERY_TIMEOUT_S``. A refresh rebuilds the user's repeat chains whole (about 4 s a
 million records here); the hourly rollups and histograms only for the marked days.
+
+Costs are summed exactly (``shared.db.money``): the measures read each record's cost as
+``cost_units`` (``with_derived`` adds it), and ``usage_hourly.cost_usd`` holds the exact sum.
 """
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from shared import config
-from shared.db import transaction
+from shared.db import money, transaction
 from shared.db.budget import statement_budget
 
 PROMPT_CACHE_MIN_TOKENS = 1024
@@ -42,13 +46,13 @@ CACHEABLE = (f"CASE WHEN prompt_tokens >= {PROMPT_CACHE_MIN_TOKENS} AND request_
 # Of that prefix, what is not already billed as a cache read or write.
 NEW_WRITE = ("CASE WHEN cacheable > cached_tokens + cache_write_tokens "
              "THEN cacheable - cached_tokens - cache_write_tokens ELSE 0 END")
-# (column, aggregate over records that have a ``cacheable`` column, how partial rows combine)
+# (column, aggregate over records with the ``with_derived`` columns, how partial rows combine)
 MEASURES: tuple[tuple[str, str, str], ...] = (
     ("requests", "SUM(request_count)", "SUM"),
     ("records", "COUNT(*)", "SUM"),
     ("errors", "SUM(CASE WHEN status = 'success' THEN 0 ELSE request_count END)", "SUM"),
-    ("cost_usd", "COALESCE(SUM(cost_usd), 0)", "SUM"),
-    ("unpriced", "SUM(CASE WHEN cost_usd IS NULL THEN request_count ELSE 0 END)", "SUM"),
+    ("cost_usd", "COALESCE(SUM(cost_units), 0)", "SUM"),
+    ("unpriced", "SUM(CASE WHEN cost_units IS NULL THEN request_count ELSE 0 END)", "SUM"),
     ("prompt_tokens", "SUM(prompt_tokens)", "SUM"),
     ("completion_tokens", "SUM(completion_tokens)", "SUM"),
     ("cached_tokens", "SUM(cached_tokens)", "SUM"),
@@ -65,6 +69,7 @@ MEASURES: tuple[tuple[str, str, str], ...] = (
     ("latency_ms_sum", "COALESCE(SUM(latency_ms), 0)", "SUM"),
     ("latency_records", "COUNT(latency_ms)", "SUM"),
 )
+MONEY = frozenset({"cost_usd"})  # the measures that are sums of ``money.units``
 METRICS = (("prompt", "prompt_tokens"), ("completion", "completion_tokens"), ("latency", "latency_ms"))
 _PARAM = re.compile(r":(user_id|lo|hi)\b")
 _HOURLY_KEY = "user_id, bucket, model, provider, feature, is_batch"
@@ -79,6 +84,16 @@ def value_bin(value: str) -> str:
     steps = " ".join(f"WHEN {value} < {2 ** (k + 1)} THEN {value} / {2 ** (k - 6)} * {2 ** (k - 6)}"
                      for k in range(7, 31))
     return f"CASE WHEN {value} < 128 THEN {value} {steps} ELSE {value} END"
+
+
+def with_derived(postgres: bool) -> str:
+    """The columns ``MEASURES`` read besides a record's own, to select beside them."""
+    return f"{CACHEABLE} AS cacheable, {money.units('cost_usd', postgres)} AS cost_units"
+
+
+def hourly_measures(postgres: bool) -> str:
+    """``usage_hourly``'s measure columns, money in the unit sums are taken in, to combine with ``MEASURES``."""
+    return ", ".join(money.units(name, postgres) if name in MONEY else name for name, _, _ in MEASURES)
 
 
 def _hour(postgres: bool) -> str:
@@ -98,7 +113,8 @@ _IN_DIRTY_DAY = "{column} IN (SELECT day FROM usage_dirty_days WHERE user_id = :
 
 
 def _statements(postgres: bool) -> list[str]:
-    aggregates = ", ".join(f"{expr} AS {name}" for name, expr, _ in MEASURES)
+    aggregates = ", ".join(f"{money.stored(expr, postgres) if name in MONEY else expr} AS {name}"
+                           for name, expr, _ in MEASURES)
     names = ", ".join(name for name, _, _ in MEASURES)
     hour, day = _hour(postgres), _day(postgres)
     dirty = _DIRTY_RECORDS.format(day=day)
@@ -118,7 +134,7 @@ def _statements(postgres: bool) -> list[str]:
         f"AND {_IN_DIRTY_DAY.format(column=_day(postgres, 'bucket'))}",
         f"INSERT INTO usage_hourly ({_HOURLY_KEY}, {names}) "
         f"SELECT user_id, {hour}, model, provider, feature, is_batch, {aggregates} "
-        f"FROM (SELECT *, {CACHEABLE} AS cacheable FROM {dirty} AS dirty) AS src "
+        f"FROM (SELECT *, {with_derived(postgres)} FROM {dirty} AS dirty) AS src "
         f"GROUP BY user_id, {hour}, model, provider, feature, is_batch",
         f"DELETE FROM usage_histograms WHERE user_id = :user_id AND {_IN_DIRTY_DAY.format(column='day')}",
         f"INSERT INTO usage_histograms (user_id, day, metric, feature, model, bin, records, total) "
@@ -169,9 +185,15 @@ def _driver(conn: Connection, statement: str, params: dict) -> tuple[str, tuple 
     return _PARAM.sub("%s", statement), tuple(params[name] for name in names)
 
 
+def refresh_marked(conn: Connection, user_id: str) -> int:
+    """``refresh`` in the caller's transaction when a day of ``user_id`` is marked dirty; when none is,
+    no lock is taken."""
+    dirty = conn.execute(text("SELECT 1 FROM usage_dirty_days WHERE user_id = :user_id LIMIT 1"),
+                         {"user_id": user_id}).first()
+    return refresh(conn, user_id) if dirty else 0
+
+
 def refresh_if_dirty(user_id: str) -> int:
     """Refresh ``user_id``'s rollups in a transaction of their own when a day is marked dirty."""
     with transaction() as conn:
-        dirty = conn.execute(text("SELECT 1 FROM usage_dirty_days WHERE user_id = :user_id LIMIT 1"),
-                             {"user_id": user_id}).first()
-        return refresh(conn, user_id) if dirty else 0
+        return refresh_marked(conn, user_id)

@@ -1,75 +1,57 @@
-"""A user's usage totals and breakdowns, computed in SQL with GROUP BY.
+"""A user's usage totals and breakdowns: the data agent's figures, for any range.
 
-``summarize(conn, user_id, start, end)`` returns ``{range, totals, by_model,
-by_provider, by_feature, by_day}`` for records with ``start <= timestamp <
-end`` (either bound may be None: open). Requests are ``SUM(request_count)``
-(an aggregated export row stands for several requests); costs sum only priced
-records and ``unpriced_requests`` says how many had no price. Breakdowns are
-sorted by cost (descending, then name); days ascend as ``YYYY-MM-DD`` (UTC).
+``summarize(conn, user_id, start, end)`` returns ``{range, totals, by_model, by_provider,
+by_feature, by_day}`` for records with ``start <= timestamp < end`` (either bound may be None:
+open). The figures come from the data agent's own aggregate (``aggregate_rows`` in
+``shared.agents.data.usage_profile``, over the rollups, refreshed first in the caller's
+transaction when a day is marked dirty) and are listed in its order (``ranked``), so the summary
+and the agent cannot disagree. Each item has ``requests`` (``SUM(request_count)``: an aggregated
+export row stands for several requests), ``records``, ``cost_usd`` (the exact sum of the priced
+records, ``shared.db.money``), prompt, completion and cached tokens, ``errors`` and
+``unpriced_requests`` (requests without a price). Breakdowns are sorted by cost (descending, then
+name); days ascend as ``YYYY-MM-DD`` (UTC).
 """
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Connection
 
+from shared.agents.data.measures import Measures, UsageProfile, ranked
+from shared.agents.data.sql import Scope
 from shared.clock import utc_iso
-from shared.db.schema import usage_records as t
+from shared.db.money import to_json
+from shared.usage.rollups import refresh_marked
 
-_MEASURES = {
-    "requests": func.coalesce(func.sum(t.c.request_count), 0),
-    "records": func.count(),
-    "cost_usd": func.coalesce(func.sum(t.c.cost_usd), 0.0),
-    "prompt_tokens": func.coalesce(func.sum(t.c.prompt_tokens), 0),
-    "completion_tokens": func.coalesce(func.sum(t.c.completion_tokens), 0),
-    "cached_tokens": func.coalesce(func.sum(t.c.cached_tokens), 0),
-    "errors": func.coalesce(func.sum(case((t.c.status != "success", t.c.request_count), else_=0)), 0),
-    "unpriced_requests": func.coalesce(
-        func.sum(case((t.c.cost_source == "unpriced", t.c.request_count), else_=0)), 0),
-}
+# An open bound reads every record: these hold any timestamp both backends store.
+OPEN_START, OPEN_END = datetime(1, 1, 1), datetime(9999, 12, 31)
 
 
-def _row(keys: tuple[str, ...], values: Any) -> dict[str, Any]:
-    item = dict(zip(keys + tuple(_MEASURES), values))
-    for name in ("requests", "records", "prompt_tokens", "completion_tokens", "cached_tokens", "errors",
-                 "unpriced_requests"):
-        item[name] = int(item[name])
-    item["cost_usd"] = float(item["cost_usd"])
-    return item
+def _figures(m: Measures) -> dict[str, Any]:
+    return {"requests": m.requests, "records": m.records, "cost_usd": to_json(m.cost),
+            "prompt_tokens": m.prompt_tokens, "completion_tokens": m.completion_tokens,
+            "cached_tokens": m.cached_tokens, "errors": m.errors, "unpriced_requests": m.unpriced}
 
 
-def _grouped(conn: Connection, where, *columns) -> list[dict[str, Any]]:
-    keys = tuple(column.name for column in columns)
-    query = select(*columns, *_MEASURES.values()).where(where).group_by(*columns)
-    return [_row(keys, values) for values in conn.execute(query)]
-
-
-def _by_cost(items: list[dict[str, Any]], *names: str) -> list[dict[str, Any]]:
-    return sorted(items, key=lambda item: (-item["cost_usd"], *(str(item[n]) for n in names)))
+def _breakdown(groups: dict, *names: str) -> list[dict[str, Any]]:
+    return [{**dict(zip(names, key)), **_figures(m)} for key, m in ranked(groups)]
 
 
 def summarize(conn: Connection, user_id: str, start: datetime | None = None,
               end: datetime | None = None) -> dict[str, Any]:
-    where = [t.c.user_id == user_id]
-    if start is not None:
-        where.append(t.c.timestamp >= start)
-    if end is not None:
-        where.append(t.c.timestamp < end)
-    where = and_(*where)
-    totals = _row((), conn.execute(select(*_MEASURES.values()).where(where)).one())
-    day = func.date(t.c.timestamp).label("day")
-    by_day = []
-    for item in _grouped(conn, where, day):
-        value = item["day"]
-        item["day"] = value.isoformat() if hasattr(value, "isoformat") else str(value)
-        by_day.append(item)
+    # Imported here: the statements import ``shared.usage.rollups``, so importing them with this
+    # package would be circular.
+    from shared.agents.data.usage_profile import aggregate_rows, apply_aggregates
+    scope = Scope.build(user_id, OPEN_START if start is None else start, OPEN_END if end is None else end)
+    refresh_marked(conn, user_id)
+    profile = UsageProfile(scope)
+    apply_aggregates(profile, aggregate_rows(conn, scope))
     return {
         "range": {"start": utc_iso(start), "end": utc_iso(end)},
-        "totals": totals,
-        "by_model": _by_cost(_grouped(conn, where, t.c.model, t.c.provider), "model", "provider"),
-        "by_provider": _by_cost(_grouped(conn, where, t.c.provider), "provider"),
-        "by_feature": _by_cost(_grouped(conn, where, t.c.feature), "feature"),
-        "by_day": sorted(by_day, key=lambda item: item["day"]),
+        "totals": _figures(profile.totals),
+        "by_model": _breakdown(profile.by_model, "model", "provider"),
+        "by_provider": _breakdown(profile.by_provider, "provider"),
+        "by_feature": _breakdown(profile.by_feature, "feature"),
+        "by_day": [{"day": day, **_figures(m)} for day, m in sorted(profile.by_day.items())],
     }

@@ -1,13 +1,16 @@
-"""Each import format, as CSV and as JSON Lines, lands with exact counts and exact stored values."""
+"""Each import format, as CSV and as JSON Lines, lands with exact counts and exact stored values
+(costs in whole nano-dollars, read back as ``Decimal``)."""
 from __future__ import annotations
 
 import json
 from datetime import datetime
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from shared.db import transaction
+from shared.db.money import to_nanos
 from shared.db.schema import usage_records
 from shared.pricing import catalog, cost_usd
 from shared.usage.formats.openai_usage import derived_request_id
@@ -63,10 +66,10 @@ def test_tokenwise_format_imports_exact_values(client, make_user, content_type):
     assert (first["prompt_tokens"], first["completion_tokens"], first["cached_tokens"]) == (1200, 300, 1024)
     assert first["latency_ms"] == 812 and first["status"] == "success" and first["prompt_hash"] == "h1"
     assert first["cost_source"] == "computed" and first["request_count"] == 1
-    assert first["cost_usd"] == pytest.approx(cost_usd(price("gpt-4o-mini"), 1200, 300, 1024), rel=1e-12)
+    assert first["cost_usd"] == to_nanos(cost_usd(price("gpt-4o-mini"), 1200, 300, 1024))
     second = rows["t-2"]
     assert second["timestamp"] == datetime(2026, 11, 2, 8, 0)  # +02:00 stored as UTC
-    assert (second["cost_usd"], second["cost_source"]) == (0.0123, "reported")
+    assert (second["cost_usd"], second["cost_source"]) == (Decimal("0.0123"), "reported")
     assert second["latency_ms"] is None and second["prompt_hash"] is None
     third = rows["t-3"]
     assert (third["cost_usd"], third["cost_source"], third["status"]) == (None, "unpriced", "error")
@@ -82,7 +85,7 @@ def test_tokenwise_optional_columns_and_batch_rates(client, make_user):
     assert (record["max_tokens"], record["is_batch"], record["cache_write_tokens"], record["end_user"]) == (
         4096, True, 300, "team-a")
     expected = cost_usd(price("claude-haiku-4-5"), 1200, 300, 200, 300, batch=True)
-    assert record["cost_usd"] == pytest.approx(expected, rel=1e-12)
+    assert record["cost_usd"] == to_nanos(expected)
 
 
 LITELLM_ROWS = [
@@ -120,14 +123,15 @@ def test_litellm_spend_logs_map_to_records(client, make_user, content_type):
     rows = stored(user.id)
     first = rows["chatcmpl-1"]
     assert (first["feature"], first["latency_ms"], first["cached_tokens"]) == ("search", 1250, 256)
-    assert (first["cost_usd"], first["cost_source"], first["prompt_hash"]) == (0.00042, "reported", None)
+    assert (first["cost_usd"], first["cost_source"], first["prompt_hash"]) == (
+        Decimal("0.00042"), "reported", None)
     assert (first["provider"], first["end_user"], first["source_format"]) == ("openai", "u-7", "litellm")
     second = rows["chatcmpl-2"]
     assert (second["feature"], second["latency_ms"], second["prompt_hash"]) == ("support", 4000, "4be0c1f0")
     assert (second["cached_tokens"], second["cache_write_tokens"], second["end_user"]) == (100, 200, "cust-9")
     expected = cost_usd(price("claude-haiku-4-5"), 800, 100, 100, 200)
     assert second["cost_source"] == "computed"
-    assert second["cost_usd"] == pytest.approx(expected, rel=1e-12)
+    assert second["cost_usd"] == to_nanos(expected)
 
 
 OPENAI_RESULTS = [
@@ -158,9 +162,9 @@ def test_openai_usage_results_become_one_record_each(client, make_user):
     assert (interactive["feature"], interactive["provider"], interactive["latency_ms"]) == (
         "proj_search", "openai", None)
     model = price("gpt-4o-mini-2024-07-18")
-    assert interactive["cost_usd"] == pytest.approx(cost_usd(model, 50000, 8000, 20000), rel=1e-12)
+    assert interactive["cost_usd"] == to_nanos(cost_usd(model, 50000, 8000, 20000))
     assert batch["is_batch"] is True
-    assert batch["cost_usd"] == pytest.approx(cost_usd(model, 90000, 12000, 0, batch=True), rel=1e-12)
+    assert batch["cost_usd"] == to_nanos(cost_usd(model, 90000, 12000, 0, batch=True))
     again = post_import(client, user, to_jsonl(OPENAI_RESULTS), JSONL).get_json()
     assert (again["imported"], again["duplicates"]) == (0, 2)
 

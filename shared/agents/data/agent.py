@@ -7,11 +7,12 @@ this module only shapes them. On PostgreSQL they run at the same time on separat
 connections (``AGENTS_SQL_CONCURRENCY``, see ``shared.agents.data.statements``). It raises ``DatabaseUnavailable`` when the database is down and
 ``ValidationFailed`` for an empty range.
 
-Result conventions: USD amounts are rounded to 1e-9 and shares/rates to 1e-6, so that the order
-in which a backend happens to add floats cannot change a figure; breakdowns are sorted by cost
-(descending, then name); ``by_day`` lists the days that have records, ascending; percentiles are
-nearest-rank over single-request records, in value bins (exact below 128, at most 1.6% low above:
-see ``shared.agents.data.sql``); ``repeated_prompt_share`` is the share of records with a
+Result conventions: USD amounts are exact sums in whole nano-dollars, given as JSON numbers
+(``shared.db.money``), and shares/rates are rounded to 1e-6; breakdowns are sorted by exact cost
+(descending, then name: ``shared.agents.data.measures.ranked``, as the usage summary lists them);
+``by_day`` lists the days that have records, ascending; percentiles are nearest-rank over
+single-request records, in value bins (exact below 128, at most 1.6% low above: see
+``shared.agents.data.sql``); ``repeated_prompt_share`` is the share of records with a
 prompt hash that repeat a prompt sent earlier in scope to the same model for the same feature; ``hourly_profile`` counts requests per UTC
 hour. The ``profile`` attribute carries the raw aggregates for the optimization agent.
 """
@@ -27,17 +28,14 @@ from shared.agents.pipeline.agent_run import AgentRun
 from shared.usage.rollups import refresh_if_dirty
 from shared.agents.data.sql import Scope
 from shared.agents.data.statements import fetch_concurrently
+from shared.agents.data.measures import Measures, Percentiles, UsageProfile, ranked
 from shared.agents.data.usage_profile import (
-    Measures, Percentiles, UsageProfile, aggregate_rows, apply_aggregates, apply_distributions, apply_repeats,
-    distribution_rows, replay_rows,
+    aggregate_rows, apply_aggregates, apply_distributions, apply_repeats, distribution_rows, replay_rows,
 )
+from shared.db.money import to_json
 from shared.errors import ValidationFailed
 
 AGENT = "data"
-
-
-def usd(value: float) -> float:
-    return round(float(value), 9)
 
 
 def ratio(part: float, whole: float) -> float:
@@ -77,13 +75,12 @@ class DataResult:
 
 def _breakdown(groups: dict, key_names: tuple[str, ...], total_cost: float) -> list[dict[str, Any]]:
     items = []
-    for key, m in groups.items():
-        values = key if isinstance(key, tuple) else (key,)
-        cost = usd(m.cost_usd)
-        items.append({**dict(zip(key_names, values)), "requests": m.requests, "cost_usd": cost,
+    for key, m in ranked(groups):
+        cost = to_json(m.cost)
+        items.append({**dict(zip(key_names, key)), "requests": m.requests, "cost_usd": cost,
                       "prompt_tokens": m.prompt_tokens, "completion_tokens": m.completion_tokens,
-                      "share": ratio(cost, usd(total_cost))})
-    return sorted(items, key=lambda item: (-item["cost_usd"], *(str(item[name]) for name in key_names)))
+                      "share": ratio(cost, total_cost)})
+    return items
 
 
 def _shape(p: Percentiles | None) -> dict[str, int | None]:
@@ -95,7 +92,7 @@ def _shape(p: Percentiles | None) -> dict[str, int | None]:
 def build_result(profile: UsageProfile) -> DataResult:
     """The contract's shape from a filled profile (no database access)."""
     t: Measures = profile.totals
-    total_cost = usd(t.cost_usd)
+    total_cost = to_json(t.cost)
     totals = {"requests": t.requests, "cost_usd": total_cost, "prompt_tokens": t.prompt_tokens,
               "completion_tokens": t.completion_tokens, "cached_tokens": t.cached_tokens,
               "errors": t.errors, "error_rate": ratio(t.errors, t.requests), "unpriced_requests": t.unpriced}
@@ -106,10 +103,10 @@ def build_result(profile: UsageProfile) -> DataResult:
                "p95": profile.latency.p95 if profile.latency else None}
     return DataResult(
         start=profile.scope.start, end=profile.scope.end, totals=totals,
-        by_model=_breakdown(profile.by_model, ("model", "provider"), t.cost_usd),
-        by_provider=_breakdown(profile.by_provider, ("provider",), t.cost_usd),
-        by_feature=_breakdown(profile.by_feature, ("feature",), t.cost_usd),
-        by_day=[{"day": day, "requests": m.requests, "cost_usd": usd(m.cost_usd)}
+        by_model=_breakdown(profile.by_model, ("model", "provider"), total_cost),
+        by_provider=_breakdown(profile.by_provider, ("provider",), total_cost),
+        by_feature=_breakdown(profile.by_feature, ("feature",), total_cost),
+        by_day=[{"day": day, "requests": m.requests, "cost_usd": to_json(m.cost)}
                 for day, m in sorted(profile.by_day.items())],
         token_percentiles=percentiles, latency_ms=latency,
         repeated_prompt_share=ratio(t.repeated, t.hashed),
@@ -126,7 +123,7 @@ def load_profile(scope: Scope, run: AgentRun) -> UsageProfile:
         with run.tool("aggregate_usage", scope.summary()) as summary:
             rows = apply_aggregates(profile, results[0]())
             summary.update(rows=rows, requests=profile.totals.requests, records=profile.totals.records,
-                           cost_usd=usd(profile.totals.cost_usd), cells=len(profile.cells))
+                           cost_usd=to_json(profile.totals.cost), cells=len(profile.cells))
         with run.tool("replay_repeats", scope.summary()) as summary:
             cells = apply_repeats(profile, results[1]())
             summary.update(cells=cells, repeated_records=profile.totals.repeated,

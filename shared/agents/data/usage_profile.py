@@ -28,17 +28,33 @@ row carries totals, not one request's size. A request is an error when its statu
 is less than the TTL earlier (1 h and 24 h); prompt-cache hits likewise within 5 minutes, for
 prompts of at least 1,024 tokens, counting the cacheable prefix in 128-token steps; every other
 such prompt would be a cache write. The cube's measures are the hourly rollups' (``MEASURES``).
+Costs are summed exactly (``shared.db.money``) and come back as ``Decimal`` dollars. The profile's
+types are in ``shared.agents.data.measures``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.engine import Connection
 
+from shared.agents.data.measures import (
+    Measures,
+    Percentiles,
+    Runaway,
+    UsageProfile,
+    measure_values,
+)
 from shared.agents.data.sql import Dialect, Scope, whole_days, whole_hours
-from shared.usage.rollups import CACHEABLE, MEASURES, NEW_WRITE, value_bin
+from shared.db.money import from_units
+from shared.usage.rollups import (
+    MEASURES,
+    NEW_WRITE,
+    hourly_measures,
+    value_bin,
+    with_derived,
+)
 
 RESPONSE_CACHE_TTLS_S = (3600, 86400)
 PROMPT_CACHE_TTL_S = 300
@@ -50,9 +66,9 @@ _PROMPT_HIT = f"cacheable > 0 AND gap_s < {PROMPT_CACHE_TTL_S}"
 _REPLAY_MEASURES: tuple[tuple[str, str], ...] = (
     ("repeated", "COUNT(*)"),
     ("hits_1h", f"SUM(CASE WHEN {_HIT_1H} THEN 1 ELSE 0 END)"),
-    ("hits_1h_cost", f"SUM(CASE WHEN {_HIT_1H} THEN cost_usd END)"),
+    ("hits_1h_cost", f"SUM(CASE WHEN {_HIT_1H} THEN cost_units END)"),
     ("hits_24h", f"SUM(CASE WHEN {_HIT_24H} THEN 1 ELSE 0 END)"),
-    ("hits_24h_cost", f"SUM(CASE WHEN {_HIT_24H} THEN cost_usd END)"),
+    ("hits_24h_cost", f"SUM(CASE WHEN {_HIT_24H} THEN cost_units END)"),
     ("prompt_cache_hits", f"SUM(CASE WHEN {_PROMPT_HIT} THEN 1 ELSE 0 END)"),
     ("prompt_cache_read_tokens",
      f"SUM(CASE WHEN {_PROMPT_HIT} AND cacheable > cached_tokens THEN cacheable - cached_tokens ELSE 0 END)"),
@@ -62,104 +78,7 @@ _REPLAY_MEASURES: tuple[tuple[str, str], ...] = (
     ("prompt_hit_sample", f"MIN(CASE WHEN {_PROMPT_HIT} THEN request_id END)"),
 )
 _REPLAY_TOTALS = ("repeated", "hits_1h", "hits_24h", "prompt_cache_hits")  # also added to the totals
-_TEXT = {"hit_sample_first", "hit_sample_last", "prompt_hit_sample"}
-_OPTIONAL = {"max_tokens_min", "max_tokens_max", "max_prompt", "max_completion"} | _TEXT
-
-
-@dataclass(frozen=True)
-class Measures:
-    """Sums over a group of records (see the module docstring for what each one counts)."""
-    requests: int = 0
-    records: int = 0
-    errors: int = 0
-    cost_usd: float = 0.0
-    unpriced: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cached_tokens: int = 0
-    cache_write_tokens: int = 0
-    hashed: int = 0
-    cache_eligible: int = 0
-    cache_eligible_write_tokens: int = 0
-    max_tokens_min: int | None = None
-    max_tokens_max: int | None = None
-    max_tokens_records: int = 0
-    truncated: int = 0
-    max_prompt: int | None = None
-    max_completion: int | None = None
-    latency_ms_sum: int = 0
-    latency_records: int = 0
-    repeated: int = 0
-    hits_1h: int = 0
-    hits_1h_cost: float = 0.0
-    hits_24h: int = 0
-    hits_24h_cost: float = 0.0
-    prompt_cache_hits: int = 0
-    prompt_cache_read_tokens: int = 0
-    prompt_cache_hit_write_tokens: int = 0
-    hit_sample_first: str | None = None
-    hit_sample_last: str | None = None
-    prompt_hit_sample: str | None = None
-
-    @property
-    def mean_latency_ms(self) -> float | None:
-        return self.latency_ms_sum / self.latency_records if self.latency_records else None
-
-    @property
-    def prompt_cache_misses(self) -> int:
-        """Cacheable prompts that would be written to the cache rather than read from it."""
-        return self.cache_eligible - self.prompt_cache_hits
-
-    @property
-    def prompt_cache_write_tokens(self) -> int:
-        return self.cache_eligible_write_tokens - self.prompt_cache_hit_write_tokens
-
-
-def _values(row: dict[str, Any], names) -> dict[str, Any]:
-    """Typed values for ``names`` from a result row (PostgreSQL sums of integers come back as Decimal)."""
-    defaults = {item.name: item.default for item in fields(Measures)}
-    out = {}
-    for name in names:
-        value = row.get(name)
-        if name in _TEXT:
-            out[name] = value
-        elif value is None:
-            out[name] = None if name in _OPTIONAL else defaults[name]
-        else:
-            out[name] = float(value) if isinstance(defaults[name], float) else int(value)
-    return out
-
-
-@dataclass(frozen=True)
-class Percentiles:
-    count: int
-    p50: int | None
-    p95: int | None
-    p99: int | None
-
-
-@dataclass(frozen=True)
-class Runaway:
-    """Outputs of one feature and model longer than the proposed cap."""
-    cap: int
-    records: int
-    excess_tokens: int
-
-
-@dataclass
-class UsageProfile:
-    scope: Scope
-    totals: Measures = field(default_factory=Measures)
-    by_model: dict[tuple[str, str], Measures] = field(default_factory=dict)
-    by_provider: dict[str, Measures] = field(default_factory=dict)
-    by_feature: dict[str, Measures] = field(default_factory=dict)
-    by_day: dict[str, Measures] = field(default_factory=dict)
-    by_hour: dict[int, Measures] = field(default_factory=dict)
-    cells: dict[tuple[str, str, str, bool], Measures] = field(default_factory=dict)
-    prompt: dict[str, Percentiles] = field(default_factory=dict)
-    completion: dict[str, Percentiles] = field(default_factory=dict)
-    latency: Percentiles | None = None
-    runaway: dict[tuple[str, str], Runaway] = field(default_factory=dict)
+_MONEY = {"cost_usd", "hits_1h_cost", "hits_24h_cost"}  # result columns that are sums of money units
 
 
 def _aggregate_sql(d: Dialect, scope: Scope) -> str:
@@ -180,12 +99,11 @@ def _aggregate_sql(d: Dialect, scope: Scope) -> str:
         f"SELECT '{kind}' AS kind, {m} AS model, {p} AS provider, {f} AS feature, {b} AS batch, "
         f"{dy} AS day, {hr} AS hour, {rollup} FROM cube {group}"
         for kind, m, p, f, b, dy, hr, group in kinds)
-    names = ", ".join(name for name, _, _ in MEASURES)
     return f"""
 WITH scoped AS (
   SELECT model, provider, feature, {d.as_int('is_batch')} AS batch, {d.hour_bucket('"timestamp"')} AS bucket,
-         status, request_count, cost_usd, prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens,
-         max_tokens, latency_ms, prompt_hash, {CACHEABLE} AS cacheable
+         status, request_count, prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens,
+         max_tokens, latency_ms, prompt_hash, {with_derived(d.postgres)}
   FROM usage_records
   WHERE {scope.where('("timestamp" < :whole_start OR "timestamp" >= :whole_end)')} {d.fence()}
 ), cube AS MATERIALIZED (
@@ -195,7 +113,7 @@ WITH scoped AS (
     FROM scoped
     GROUP BY model, provider, feature, batch, bucket
     UNION ALL
-    SELECT model, provider, feature, {d.as_int('is_batch')}, {d.hour_bucket('bucket')}, {names}
+    SELECT model, provider, feature, {d.as_int('is_batch')}, {d.hour_bucket('bucket')}, {hourly_measures(d.postgres)}
     FROM usage_hourly WHERE {scope.where_hours()}
   ) parts
   GROUP BY model, provider, feature, batch, bucket
@@ -213,8 +131,8 @@ def _replay_sql(d: Dialect, scope: Scope) -> str:
 SELECT feature, model, provider, batch,
   {measures}
 FROM (
-  SELECT feature, model, provider, {d.as_int('is_batch')} AS batch, cost_usd, cached_tokens, cache_write_tokens,
-         request_id, {CACHEABLE} AS cacheable,
+  SELECT feature, model, provider, {d.as_int('is_batch')} AS batch, cached_tokens, cache_write_tokens,
+         request_id, {with_derived(d.postgres)},
          CASE WHEN status = 'success' AND request_count = 1 AND prev_success_at >= :start
               THEN {d.epoch_seconds('"timestamp"')} - {d.epoch_seconds('prev_success_at')} END AS gap_s
   FROM usage_repeats WHERE {scope.where("prev_at >= :start")} {d.fence()}
@@ -285,7 +203,11 @@ def _run(conn: Connection, scope: Scope, sql, statement=None, params=None) -> li
     d.prepare(conn)
     statement = scope.bind(text(sql(d, scope)) if statement is None else statement)
     result = conn.execute(statement, {**scope.params(), **(params or {})})
-    return [dict(row._mapping) for row in result]
+    rows = [dict(row._mapping) for row in result]
+    for row in rows:
+        for name in _MONEY & row.keys():
+            row[name] = from_units(row[name], d.postgres)
+    return rows
 
 
 def aggregate_rows(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
@@ -309,7 +231,7 @@ def apply_aggregates(profile: UsageProfile, rows: list[dict[str, Any]]) -> int:
     """Fill the profile's totals and breakdowns (first: the other two add to them); returns the row count."""
     names = [name for name, _, _ in MEASURES]
     for row in rows:
-        kind, measures = row["kind"], Measures(**_values(row, names))
+        kind, measures = row["kind"], Measures(**measure_values(row, names))
         if kind == "total":
             profile.totals = measures
         elif measures.records == 0:
@@ -332,10 +254,10 @@ def apply_aggregates(profile: UsageProfile, rows: list[dict[str, Any]]) -> int:
 def apply_repeats(profile: UsageProfile, rows: list[dict[str, Any]]) -> int:
     """Add the repeat and cache-hit measures to the profile's cells and totals; returns the cells touched."""
     names = [name for name, _ in _REPLAY_MEASURES]
-    totals = dict.fromkeys(_REPLAY_TOTALS, 0)
+    totals: dict[str, Any] = dict.fromkeys(_REPLAY_TOTALS, 0)
     for row in rows:
         key = (row["feature"], row["model"], row["provider"], bool(row["batch"]))
-        values = _values(row, names)
+        values = measure_values(row, names)
         profile.cells[key] = replace(profile.cells.get(key, Measures()), **values)
         for name in totals:
             totals[name] += values[name]
