@@ -133,9 +133,9 @@ class FunctionApp:
         except _WzNotFound:
             response = error_response(errors.NotFound(f"No route for {request.method} {request.path}."))
         except _WzMethodNotAllowed as exc:
-            err = errors.MethodNotAllowed(f"{request.method} is not allowed on {request.path}.",
-                                          {"allowed": sorted(exc.valid_methods or [])})
-            response = error_response(err)
+            not_allowed = errors.MethodNotAllowed(f"{request.method} is not allowed on {request.path}.",
+                                                  {"allowed": sorted(exc.valid_methods or [])})
+            response = error_response(not_allowed)
         except Exception:  # a bug: log it loudly, answer a clean 500
             log.exception("unhandled error", extra={"fields": {
                 "service": self.service, "path": request.path, "method": request.method,

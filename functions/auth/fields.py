@@ -55,6 +55,7 @@ def required_string(body: dict[str, Any], field: str) -> str:
     value = _string(body, field, problems)
     if problems:
         raise ValidationFailed(problems)
+    assert value is not None  # a missing required field is a problem, raised above
     return value
 
 
@@ -83,6 +84,7 @@ def registration(body: dict[str, Any]) -> tuple[str, str, str | None]:
         if "password" in problems:
             error.details["password_policy"] = passwords.POLICY
         raise error
+    assert password is not None  # a missing required field is a problem, raised above
     return email, password, name or None
 
 
@@ -93,4 +95,5 @@ def credentials(body: dict[str, Any]) -> tuple[str, str]:
     password = _string(body, "password", problems)
     if problems:
         raise ValidationFailed(problems)
+    assert email is not None and password is not None  # missing ones were raised above
     return normalise_email(email), password

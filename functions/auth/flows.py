@@ -98,8 +98,10 @@ def login(body: dict) -> dict:
     with transaction() as conn:
         if not accounts.clear_failures(conn, user.id, now, new_hash):
             # A concurrent wrong guess locked the account while this password was being checked.
-            locked_until = accounts.get_user(conn, user.id).locked_until
-            raise _locked(locked_until or now, now)
+            current = accounts.get_user(conn, user.id)
+            if current is None:  # or the account was deleted meanwhile: as for any unknown account
+                raise _invalid_credentials()
+            raise _locked(current.locked_until or now, now)
         pair = _start_session(conn, user, now)
     log.info("login", extra={"fields": {"user_id": user.id}})
     return pair

@@ -151,7 +151,8 @@ def create_app(pipeline: Pipeline | str | None = None, settings: ChatSettings | 
     for path in SOCKET_PATHS:
         sock.route(path, endpoint=f"socket:{path}")(chat_socket)
 
-    app.wsgi_app = _EndWerkzeugSockets(app.wsgi_app)
+    # Flask's documented way to wrap its WSGI app in middleware: replace the bound method.
+    app.wsgi_app = _EndWerkzeugSockets(app.wsgi_app)  # type: ignore[method-assign]
     app.register_blueprint(threads_blueprint)
     app.register_blueprint(web_blueprint)
     for prefix in ("", "/api/chat"):

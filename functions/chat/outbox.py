@@ -95,7 +95,7 @@ class Outbox:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="chat-writer", daemon=True)
                 self._thread.start()
-        if tell_now:
+        if tell_now and on_deferred is not None:
             on_deferred()
         return seq
 
@@ -128,7 +128,7 @@ class Outbox:
             self._cond.notify_all()
 
     def status(self) -> dict:
-        body = {"ok": not self.outage, "pending": len(self._queue), "dropped": self.dropped,
+        body: dict[str, object] = {"ok": not self.outage, "pending": len(self._queue), "dropped": self.dropped,
                 "written": self.written}
         if self.outage:
             body["error"] = f"{len(self._queue)} chat writes wait for the database"

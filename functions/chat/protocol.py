@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, Literal, Union, overload
 
 from shared.agents.http.request import parse_agent_request
 from shared.errors import ValidationFailed
@@ -92,6 +92,10 @@ def event_seq(event_id: str, run_id: str) -> int:
     return int(seq)
 
 
+@overload
+def _id_field(body: dict, name: str, required: Literal[True]) -> str: ...
+@overload
+def _id_field(body: dict, name: str, required: bool) -> str | None: ...
 def _id_field(body: dict, name: str, required: bool) -> str | None:
     value = body.get(name)
     if value is None and not required:

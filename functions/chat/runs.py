@@ -204,6 +204,7 @@ class RunManager:
         self.outbox.write(history.run_update(run.run_id, "running", started=True))
         log.info("run started", extra={"fields": {"run_id": run.run_id, "user_id": run.user_id}})
         result, outcome, error = None, "completed", None
+        assert run.emitter is not None  # new_run gives every run its emitter
         try:
             result = _result_dict(self.pipeline(run.content, user_id=run.user_id, emitter=run.emitter,
                                                 thread_id=run.thread_id, context=run.context))
@@ -252,6 +253,7 @@ class RunManager:
     def _close_stream(self, run: LiveRun, outcome: str, result: dict | None,
                       error: dict[str, str] | None) -> None:
         """Emit what a stream the pipeline did not close still lacks, ending with ``agent_completed``."""
+        assert run.emitter is not None  # new_run gives every run its emitter
         emit = run.emitter.emit
         last = run.events[-1][1] if run.events else None
         errored = last is not None and last["agent"] == SUPERVISOR and last["type"] == AGENT_ERROR
@@ -320,7 +322,7 @@ class RunManager:
         with self._lock:
             lane = self._lanes.get(run.thread_id)
             waiting = lane is not None and run in lane.waiting
-            if waiting:
+            if lane is not None and waiting:
                 lane.waiting.remove(run)
         if waiting:
             self._finish(run, reason)

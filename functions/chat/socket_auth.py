@@ -31,7 +31,7 @@ class SocketIdentity:
 
 
 def offered_subprotocols(request: flask.Request) -> list[str]:
-    offered = []
+    offered: list[str] = []
     for value in request.headers.getlist("Sec-WebSocket-Protocol"):
         offered.extend(item.strip() for item in value.split(",") if item.strip())
     return offered

@@ -96,7 +96,7 @@ def clear_failures(conn: Connection, user_id: str, now: datetime, new_hash: str 
 
     Returns False when the account is locked at ``now`` (another request locked it).
     """
-    values = {"failed_logins": 0, "locked_until": None}
+    values: dict[str, object] = {"failed_logins": 0, "locked_until": None}
     if new_hash:
         values["password_hash"] = new_hash
     result = conn.execute(update(users).where(

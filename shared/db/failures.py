@@ -15,6 +15,7 @@ Each function takes the driver's own exception or SQLAlchemy's wrapper of it
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from shared.db.target import connect_timeout_s, socket_timeout_s
 
@@ -44,7 +45,7 @@ def short(exc: BaseException, in_use: bool = False) -> str:
     return f"{type(cause).__name__}: {message}"[:300]
 
 
-def _sqlite_kind(cause: BaseException) -> str | None | bool:
+def _sqlite_kind(cause: BaseException) -> str | None | Literal[False]:
     """``BUSY``/``DOWN``/``None`` for a SQLite error, ``False`` when it is not one."""
     code = getattr(cause, "sqlite_errorcode", None)
     if code is None:

@@ -32,9 +32,10 @@ def known() -> tuple[frozenset[str], str]:
     parents: dict[str, object] = {}
     for path in sorted(VERSIONS.glob("*.py")):
         values = _assignments(path)
-        if isinstance(values.get("revision"), str):
-            parents[values["revision"]] = values.get("down_revision")
-    referenced = set()
+        revision = values.get("revision")
+        if isinstance(revision, str):
+            parents[revision] = values.get("down_revision")
+    referenced: set[object] = set()
     for parent in parents.values():
         referenced.update(parent if isinstance(parent, (tuple, list)) else [parent])
     heads = sorted(set(parents) - referenced)

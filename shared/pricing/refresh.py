@@ -41,7 +41,7 @@ def trim(full: dict) -> dict:
     return models
 
 
-def fetch_wheel_json() -> dict:
+def fetch_wheel_json() -> tuple[dict, str]:
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", tmp, "litellm"],
                        check=True)

@@ -50,8 +50,8 @@ class AgentRequest:
     def agent_context(self) -> dict[str, Any]:
         """The context handed to the agents, with the validated range and ``now`` as ISO strings."""
         context = dict(self.context)
-        if self.time_range:
-            context["time_range"] = {"start": self.start.isoformat(), "end": self.end.isoformat()}
+        if time_range := self.time_range:
+            context["time_range"] = {"start": time_range[0].isoformat(), "end": time_range[1].isoformat()}
         if self.now:
             context["now"] = self.now.isoformat()
         return context
@@ -131,5 +131,6 @@ def parse_agent_request(body: dict[str, Any]) -> AgentRequest:
 
     if fields:
         raise ValidationFailed(fields)
+    assert isinstance(message, str)  # any other value is a problem, raised above
     return AgentRequest(message=message.strip(), thread_id=thread_id, context=context,
                         start=start, end=end, now=now)

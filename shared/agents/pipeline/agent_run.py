@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 from shared.agents.pipeline.events import (
     AGENT_COMPLETED, AGENT_ERROR, AGENT_STARTED, AGENT_THINKING, TOOL_COMPLETED, TOOL_EXECUTING,
@@ -48,7 +48,7 @@ class AgentRun:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 _tb: TracebackType | None) -> bool:
+                 _tb: TracebackType | None) -> Literal[False]:
         if exc is None or (isinstance(exc, RunCancelled) and not self.root):
             return False
         if not isinstance(exc, (Failure, RunCancelled)):

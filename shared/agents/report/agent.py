@@ -13,7 +13,7 @@ not produce, the answer is the template with a note saying so (``wording: "templ
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, overload
 
 from shared.agents.pipeline.agent_run import AgentRun
 from shared.agents.pipeline.events import Emitter
@@ -36,6 +36,10 @@ class ReportResult:
         return asdict(self)
 
 
+@overload
+def as_dict(result: None) -> None: ...
+@overload
+def as_dict(result: Any) -> dict[str, Any]: ...
 def as_dict(result: Any) -> dict[str, Any] | None:
     if result is None or isinstance(result, dict):
         return result

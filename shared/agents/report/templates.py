@@ -75,8 +75,8 @@ def _breakdown(rows: list[dict], key: str, total: float, label: str) -> tuple[li
     return lines, figures
 
 
-def _spend_lines(facts: Facts, figures: dict) -> list[str]:
-    totals = facts.data["totals"]
+def _spend_lines(facts: Facts, data: dict[str, Any], figures: dict) -> list[str]:
+    totals = data["totals"]
     figures["totals"] = totals
     lines = [f"You spent **{fmt.usd(totals['cost_usd'])}** on {fmt.count(totals['requests'])} requests "
              f"({fmt.count(totals['prompt_tokens'])} prompt and {fmt.count(totals['completion_tokens'])} "
@@ -91,11 +91,11 @@ def _spend_lines(facts: Facts, figures: dict) -> list[str]:
     return lines
 
 
-def _mentions(facts: Facts, figures: dict) -> list[str]:
+def _mentions(facts: Facts, data: dict[str, Any], figures: dict) -> list[str]:
     """What the question named (models, features), found in the breakdowns or said to be absent."""
     lines, found = [], []
     for key, rows_key in (("models", "by_model"), ("features", "by_feature")):
-        rows = {r.get(key[:-1]): r for r in facts.data.get(rows_key) or []}
+        rows = {r.get(key[:-1]): r for r in data.get(rows_key) or []}
         for name in facts.entities.get(key) or []:
             row = rows.get(name)
             if row is None:
@@ -113,11 +113,12 @@ def _mentions(facts: Facts, figures: dict) -> list[str]:
     return []
 
 
-def _top_tables(facts: Facts, figures: dict, which: tuple[str, ...] = ("model", "feature")) -> list[str]:
+def _top_tables(facts: Facts, data: dict[str, Any], figures: dict,
+                which: tuple[str, ...] = ("model", "feature")) -> list[str]:
     lines = []
     total = facts.spend
     for key in which:
-        rows = facts.data.get(f"by_{key}") or []
+        rows = data.get(f"by_{key}") or []
         if not rows:
             continue
         table, top = _breakdown(rows, key, total, key.capitalize())
@@ -199,8 +200,8 @@ def _target_lines(facts: Facts, figures: dict, savings: float) -> list[str]:
     return []
 
 
-def _trend_lines(facts: Facts, figures: dict) -> list[str]:
-    days = facts.data.get("by_day") or []
+def _trend_lines(data: dict[str, Any], figures: dict) -> list[str]:
+    days = data.get("by_day") or []
     if not days:
         return []
     peak = max(days, key=lambda d: float(d.get("cost_usd") or 0))
@@ -219,7 +220,7 @@ def _trend_lines(facts: Facts, figures: dict) -> list[str]:
             span = f"{half} day{'s' if half != 1 else ''}"
             lines.append(f"The last {span} with traffic cost {fmt.usd(second)} against {fmt.usd(first)} for "
                          f"the first {span}: {direction} {fmt.pct(abs(change))}.")
-    hourly = facts.data.get("hourly_profile") or []
+    hourly = data.get("hourly_profile") or []
     if any(hourly):
         busiest = max(range(len(hourly)), key=lambda h: hourly[h])
         trend["busiest_hour_utc"] = busiest
@@ -233,14 +234,14 @@ def _trend_lines(facts: Facts, figures: dict) -> list[str]:
     return lines
 
 
-def _performance_lines(facts: Facts, figures: dict) -> list[str]:
-    totals, latency = facts.data["totals"], facts.data.get("latency_ms") or {}
+def _performance_lines(data: dict[str, Any], figures: dict) -> list[str]:
+    totals, latency = data["totals"], data.get("latency_ms") or {}
     error_rate = float(totals.get("error_rate") or 0.0)
     figures["performance"] = {"latency_ms": latency, "errors": totals.get("errors"), "error_rate": error_rate}
     lines = ["", f"Latency: p50 **{fmt.ms(latency.get('p50'))}**, p95 **{fmt.ms(latency.get('p95'))}**. "
              f"Errors: {fmt.count(totals.get('errors'))} of {fmt.count(totals.get('requests'))} requests "
              f"({fmt.pct(error_rate * 100 if error_rate <= 1 else error_rate, 2)})."]
-    percentiles = facts.data.get("token_percentiles") or {}
+    percentiles = data.get("token_percentiles") or {}
     if percentiles:
         rows = [[f"`{feature}`", fmt.count(p.get("prompt", {}).get("p50")), fmt.count(p.get("prompt", {}).get("p95")),
                  fmt.count(p.get("completion", {}).get("p50")), fmt.count(p.get("completion", {}).get("p95")),
@@ -257,28 +258,28 @@ def _no_data(facts: Facts, figures: dict) -> list[str]:
             "(for example \"in October\").", "", *IMPORT_GUIDE]
 
 
-def _figures_body(facts: Facts, figures: dict) -> list[str]:
+def _figures_body(facts: Facts, data: dict[str, Any], figures: dict) -> list[str]:
     category = facts.category
-    lines = _spend_lines(facts, figures)
+    lines = _spend_lines(facts, data, figures)
     if category == "usage_trends":
-        lines += _trend_lines(facts, figures)
+        lines += _trend_lines(data, figures)
     elif category == "performance":
-        lines += _performance_lines(facts, figures)
+        lines += _performance_lines(data, figures)
     elif category == "caching":
-        share = facts.data.get("repeated_prompt_share")
+        share = data.get("repeated_prompt_share")
         figures["repeated_prompt_share"] = share
         if share is not None:
             lines.append(f"{fmt.pct(float(share) * 100)} of your requests with a prompt hash repeat an "
                          "earlier prompt in this range.")
     elif category == "batching":
-        lines += _top_tables(facts, figures, ("feature",))
+        lines += _top_tables(facts, data, figures, ("feature",))
     elif category == "model_selection":
-        lines += _top_tables(facts, figures, ("model",))
+        lines += _top_tables(facts, data, figures, ("model",))
     if category in ("spend_breakdown", "cost_optimization"):
-        lines += _top_tables(facts, figures)
-        if category == "spend_breakdown" and len(facts.data.get("by_provider") or []) > 1:
-            lines += _top_tables(facts, figures, ("provider",))
-    lines += _mentions(facts, figures)
+        lines += _top_tables(facts, data, figures)
+        if category == "spend_breakdown" and len(data.get("by_provider") or []) > 1:
+            lines += _top_tables(facts, data, figures, ("provider",))
+    lines += _mentions(facts, data, figures)
     return lines
 
 
@@ -300,7 +301,7 @@ def render(facts: Facts) -> tuple[str, dict[str, Any]]:
             facts.data is not None and not facts.data["totals"].get("requests")):
         lines, status = _no_data(facts, figures), "no_data"
     elif facts.data is not None:
-        lines = _figures_body(facts, figures) + _recommendation_lines(facts, figures)
+        lines = _figures_body(facts, facts.data, figures) + _recommendation_lines(facts, figures)
         if facts.triage.get("data_sufficiency") == "partial":
             lines += ["", "_Few records cover this range, so treat these figures as indicative._"]
         status = "ok"

@@ -29,7 +29,7 @@ from shared.agents.triage import entities as find
 from shared.agents.triage.classification import Signals, classify
 from shared.agents.triage.classification import intent as read_intent
 from shared.agents.triage.spelling import correct_typos
-from shared.agents.triage.sufficiency import judge, look_up
+from shared.agents.triage.sufficiency import Coverage, judge, look_up
 from shared.agents.triage.timerange import (
     OutOfRange,
     TimeRange,
@@ -195,6 +195,7 @@ def _records(user_id: str | None, time_range: TimeRange, now: datetime, run: Age
         reasons.append("data sufficiency unknown: no user")
         return "unknown", ()
     with run.tool("record_count", time_range.to_dict()) as summary:
+        coverage: Coverage | None
         try:
             coverage = look_up(user_id, time_range.start, time_range.end, now)
         except DatabaseUnavailable as exc:

@@ -17,6 +17,7 @@ Each returns what it found with the words it came from, for triage's reasons.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -101,8 +102,10 @@ def _standalone(text: str, start: int, end: int) -> bool:
 
 
 def _unique(mentions: list[Mention]) -> list[Mention]:
-    seen: set[str] = set()
-    return [m for m in mentions if not (m.value in seen or seen.add(m.value))]
+    first: dict[str, Mention] = {}
+    for m in mentions:
+        first.setdefault(m.value, m)
+    return list(first.values())
 
 
 def model_provider(name: str) -> str | None:
@@ -120,7 +123,7 @@ def _provider_pattern() -> tuple[re.Pattern, dict[str, str]]:
     return re.compile(rf"(?<![\w./-])({alternatives})(?![\w/])"), words
 
 
-def find_providers(text: str, skip: list[tuple[int, int]] = ()) -> list[Mention]:
+def find_providers(text: str, skip: Sequence[tuple[int, int]] = ()) -> list[Mention]:
     """Provider words outside ``skip`` (spans already taken by model names)."""
     pattern, words = _provider_pattern()
     found = [Mention(words[m[1]], m[1], m.start(), m.end()) for m in pattern.finditer(text.lower())

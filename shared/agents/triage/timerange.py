@@ -136,8 +136,8 @@ def parse_date(text: str, now: datetime) -> tuple[datetime, datetime] | None:
     if not day_match:
         year = int(year_match[1]) if year_match else _latest_month(month, now)
         return _month_span(year, month)
-    day = _latest_day(month, int(day_match[1]), int(year_match[1]) if year_match else None, now)
-    return (_midnight(day), _midnight(day + timedelta(days=1))) if day else None
+    latest = _latest_day(month, int(day_match[1]), int(year_match[1]) if year_match else None, now)
+    return (_midnight(latest), _midnight(latest + timedelta(days=1))) if latest else None
 
 
 def _latest_day(month: int, day_of_month: int, year: int | None, now: datetime) -> date | None:
