@@ -10,7 +10,7 @@ from sqlalchemy import insert
 from shared.db import transaction
 from shared.db.schema import usage_records, users
 from shared.pricing import catalog, cost_usd
-from tests.conftest import unique_email
+from tests.support.identity import unique_email
 
 _ids = itertools.count(1)
 

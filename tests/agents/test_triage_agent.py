@@ -14,14 +14,14 @@ import pytest
 from sqlalchemy import insert
 
 from shared.agents.pipeline.events import Emitter, RunCancelled
-from shared.agents.triage.sufficiency import SUFFICIENT_RECORDS, look_up
 from shared.agents.triage.agent import triage
+from shared.agents.triage.sufficiency import SUFFICIENT_RECORDS, look_up
 from shared.db import reset_engine, transaction
 from shared.db.schema import usage_records, users
 from shared.errors import ValidationFailed
 from shared.pricing import catalog
 from tests.agents.triage_questions import NOW
-from tests.conftest import unique_email
+from tests.support.identity import unique_email
 
 NAIVE_NOW = NOW.replace(tzinfo=None)  # 2026-10-20 14:30, a Tuesday
 

@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from shared.db import reset_engine
-from tests.auth.conftest import PASSWORD, bearer, error_code, forge, make_client, register
-from tests.conftest import unique_email
+from tests.support.auth_client import PASSWORD, bearer, error_code, make_client, register
+from tests.support.forged_tokens import forge
+from tests.support.identity import unique_email
 from tests.support.ports import free_port as closed_port
 from tests.support.proxy import Proxy
 

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from tests.chat.conftest import connect_user, open_socket, receive, send
+from tests.support.chat_socket import connect_user, open_socket, receive, send
 
 
 @pytest.fixture

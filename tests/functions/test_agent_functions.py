@@ -4,7 +4,9 @@ from __future__ import annotations
 import pytest
 
 from shared.agents.report.formatting import pct, share_pct, usd
-from tests.functions.conftest import AGENTS, NOW, OCTOBER, create_user, insert_records, october_records
+from tests.support.agent_functions import AGENTS
+from tests.support.october_usage import NOW, OCTOBER, insert_records, october_records
+from tests.support.users import create_user
 
 PATHS = {name: f"/api/agents/{name}" for name in AGENTS}
 CONTEXT = {"now": NOW.isoformat(), "time_range": OCTOBER}

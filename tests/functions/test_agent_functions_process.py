@@ -10,9 +10,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.functions.conftest import AGENTS, NOW, OCTOBER, ROOT, create_user, insert_records, october_records
+from infra.manifest import ROOT
+from tests.support.agent_functions import AGENTS
+from tests.support.october_usage import NOW, OCTOBER, insert_records, october_records
 from tests.support.ports import free_port
 from tests.support.processes import serving
+from tests.support.users import create_user
 
 pytestmark = pytest.mark.slow
 BODY = {"message": "How can we cut our LLM costs?", "context": {"now": NOW.isoformat(), "time_range": OCTOBER}}

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.functions.conftest import NOW, OCTOBER, create_user, insert_records, october_records
 from tests.functions.test_agent_functions_sse import parse_sse
+from tests.support.october_usage import NOW, OCTOBER, insert_records, october_records
+from tests.support.users import create_user
 
 PATH = "/api/agents/execute"
 BODY = {"message": "How can we cut our LLM costs?", "thread_id": "t-sse",

@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from shared.demo import DEMO_EMAIL, DEMO_PASSWORD
-from tests.conftest import unique_email
-from tests.usage.conftest import to_csv
+from tests.support.identity import unique_email
+from tests.support.usage_import import to_csv
 from tests.usage.test_import_formats import OURS, ours
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
