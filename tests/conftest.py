@@ -3,7 +3,8 @@
 Databases: a fresh SQLite file and a fresh PostgreSQL schema per test session (per pytest-xdist worker),
 both migrated with Alembic. ``TOKENWISE_TEST_PG_URL`` names the server (default the local one); with
 ``TOKENWISE_REQUIRE_PG=1`` (as in CI) an unreachable server fails the PostgreSQL tests instead of
-skipping them.
+skipping them. Every test that runs on PostgreSQL carries the ``postgres`` mark from collection on, so
+``-m postgres`` and ``-m "not postgres"`` select exactly.
 """
 from __future__ import annotations
 
@@ -16,6 +17,16 @@ from shared.db import reset_engine
 from tests.support.database import PG_URL, Database, drop_schema, migrate, require_postgres
 from tests.support.e2e_stacks import running_pg_stack
 from tests.support.identity import TEST_SECRET
+
+# Fixtures that reach PostgreSQL by themselves, not through the parametrised ``database``.
+POSTGRES_FIXTURES = {"postgresql_database", "pg_stack"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -60,11 +71,9 @@ def postgresql_database() -> Database:
     drop_schema(database.schema)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database(request) -> Database:
     """Runs the test once per backend, with the process pointed at that database."""
-    if request.param == "postgresql":
-        request.applymarker(pytest.mark.postgres)
     db = request.getfixturevalue(f"{request.param}_database")
     db.activate()
     return db
