@@ -5,6 +5,9 @@ both migrated with Alembic. ``TOKENWISE_TEST_PG_URL`` names the server (default 
 ``TOKENWISE_REQUIRE_PG=1`` (as in CI) an unreachable server fails the PostgreSQL tests instead of
 skipping them. Every test that runs on PostgreSQL carries the ``postgres`` mark from collection on, so
 ``-m postgres`` and ``-m "not postgres"`` select exactly.
+
+Read-only data shared by many tests (the October records) is written once per session and backend,
+for a user of its own; tests that use it must not change it.
 """
 from __future__ import annotations
 
@@ -14,9 +17,11 @@ import uuid
 import pytest
 
 from shared.db import reset_engine
-from tests.support.database import PG_URL, Database, drop_schema, migrate, require_postgres
+from tests.support.database import PG_URL, Database, activated, drop_schema, migrate, require_postgres
 from tests.support.e2e_stacks import running_pg_stack
 from tests.support.identity import TEST_SECRET
+from tests.support.october_usage import october_owner
+from tests.support.users import User
 
 # Fixtures that reach PostgreSQL by themselves, not through the parametrised ``database``.
 POSTGRES_FIXTURES = {"postgresql_database", "pg_stack"}
@@ -89,6 +94,27 @@ def sqlite_db(sqlite_database) -> Database:
 def pg_db(postgresql_database) -> Database:
     postgresql_database.activate()
     return postgresql_database
+
+
+@pytest.fixture(scope="session")
+def sqlite_october_user(sqlite_database) -> User:
+    with activated(sqlite_database):
+        return october_owner()
+
+
+@pytest.fixture(scope="session")
+def postgresql_october_user(postgresql_database) -> User:
+    with activated(postgresql_database):
+        return october_owner()
+
+
+@pytest.fixture
+def october_user(database, request) -> User:
+    """The owner of the October records (``tests/support/october_usage.py``) in the test's database.
+
+    Written once per session and backend: a test may read them, never change them.
+    """
+    return request.getfixturevalue(f"{database.name}_october_user")
 
 
 @pytest.fixture(scope="session")

@@ -16,13 +16,6 @@ def post(client, name, user, body):
     return client.post(PATHS[name], json=body, headers=user.headers if user else {})
 
 
-@pytest.fixture
-def october_user(database):
-    user = create_user()
-    insert_records(october_records(user))
-    return user
-
-
 @pytest.mark.parametrize("name", AGENTS)
 def test_token_required(clients, name, sqlite_db):
     response = clients[name].post(PATHS[name], json={"message": "where did the money go?"})

@@ -2,7 +2,8 @@
 
 ``NOW`` is the moment every question about it is asked, ``OCTOBER`` its time range;
 ``october_records(user)`` the rows, ``record(user, n, when, **fields)`` one row, ``insert_records(rows)``
-writes rows in batches.
+writes rows in batches. ``october_owner()`` is a new user holding the whole month with its rollups
+refreshed: the session fixtures write one per backend, which every test that reads the month shares.
 """
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from sqlalchemy import insert
 
 from shared.db import transaction
 from shared.db.schema import usage_records
-from tests.support.users import User
+from shared.usage.rollups import refresh_if_dirty
+from tests.support.users import User, create_user
 
 NOW = datetime(2026, 11, 1, 12, 0, 0)  # every test question is asked at this moment
 OCTOBER = {"start": "2026-10-01", "end": "2026-11-01"}
@@ -63,3 +65,10 @@ def october_records(user: User) -> list[dict]:
                                cost_usd=0.0006, latency_ms=40_000, prompt_hash=f"summary-{n}"))
     return rows
 
+
+def october_owner() -> User:
+    owner = create_user("october")
+    insert_records(october_records(owner))
+    # as an import would: every reader then finds the same rollups, whichever test runs first
+    refresh_if_dirty(owner.id)
+    return owner
