@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -23,6 +24,9 @@ from tests.support.identity import TEST_SECRET
 from tests.support.october_usage import october_owner
 from tests.support.users import User
 
+if TYPE_CHECKING:
+    from xdist.scheduler import LoadGroupScheduling
+
 # Fixtures that reach PostgreSQL by themselves, not through the parametrised ``database``.
 POSTGRES_FIXTURES = {"postgresql_database", "pg_stack"}
 
@@ -32,6 +36,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.postgres)
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: called only when it runs the suite
+def pytest_xdist_make_scheduler(config: pytest.Config, log) -> LoadGroupScheduling | None:
+    """``--dist loadgroup`` keeps the tests that share stack processes on one worker (tests/support/parallel.py)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from tests.support.parallel import GroupScheduling
+    return GroupScheduling(config, log)
 
 
 @pytest.fixture(scope="session", autouse=True)
