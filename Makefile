@@ -27,8 +27,13 @@ run-parity: $(STAMP)
 e2e: $(STAMP)
 	$(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
 
+# In parallel: one pytest-xdist worker per core of the 2-core CI machine (TEST_WORKERS=0 runs in one process);
+# --dist loadgroup keeps the tests that share stack processes on one worker. Ends with the wall time.
+TEST_WORKERS ?= 2
 test: $(STAMP) chromium
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@start=$$(date +%s); status=0; \
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS) || status=$$?; \
+	echo "suite wall time: $$(( $$(date +%s) - start )) s"; exit $$status
 
 # The browser tests drive Debian's Chromium; test tools never download a browser.
 chromium:

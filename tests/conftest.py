@@ -1,46 +1,57 @@
 """Fixtures shared by the whole suite.
 
-Databases: a fresh SQLite file and a fresh PostgreSQL schema per test session,
-both migrated with Alembic. ``TOKENWISE_TEST_PG_URL`` names the server
-(default the local one); with ``TOKENWISE_REQUIRE_PG=1`` (as in CI) an
-unreachable server fails the PostgreSQL tests instead of skipping them.
+Databases: a fresh SQLite file and a fresh PostgreSQL schema per test session (per pytest-xdist worker),
+both migrated with Alembic. ``TOKENWISE_TEST_PG_URL`` names the server (default the local one); with
+``TOKENWISE_REQUIRE_PG=1`` (as in CI) an unreachable server fails the PostgreSQL tests instead of
+skipping them. Every test that runs on PostgreSQL carries the ``postgres`` mark from collection on, so
+``-m postgres`` and ``-m "not postgres"`` select exactly.
+
+Read-only data shared by many tests (the October records) is written once per session and backend,
+for a user of its own; tests that use it must not change it.
 """
 from __future__ import annotations
 
 import os
-import secrets
 import uuid
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pytest
 
 from shared.db import reset_engine
+from tests.support.database import (
+    PG_URL,
+    Database,
+    activated,
+    drop_schema,
+    migrate,
+    require_postgres,
+)
+from tests.support.e2e_stacks import running_pg_stack
+from tests.support.identity import TEST_SECRET
+from tests.support.october_usage import october_owner
+from tests.support.users import User
 
-PG_URL = os.environ.get("TOKENWISE_TEST_PG_URL", "postgresql+pg8000://postgres@127.0.0.1:5432/test")
-TEST_SECRET = secrets.token_urlsafe(48)
+if TYPE_CHECKING:
+    from xdist.scheduler import LoadGroupScheduling
+
+# Fixtures that reach PostgreSQL by themselves, not through the parametrised ``database``.
+POSTGRES_FIXTURES = {"postgresql_database", "pg_stack"}
 
 
-@dataclass(frozen=True)
-class Database:
-    name: str  # "sqlite" | "postgresql"
-    url: str
-    schema: str = ""
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)
 
-    def activate(self) -> None:
-        """Point the process's DB layer at this database."""
-        os.environ["DATABASE_URL"] = self.url
-        if self.schema:
-            os.environ["TOKENWISE_DB_SCHEMA"] = self.schema
-        else:
-            os.environ.pop("TOKENWISE_DB_SCHEMA", None)
-        reset_engine()
 
-    def env(self) -> dict[str, str]:
-        """Environment for a server process using this database."""
-        env = {"DATABASE_URL": self.url}
-        if self.schema:
-            env["TOKENWISE_DB_SCHEMA"] = self.schema
-        return env
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: called only when it runs the suite
+def pytest_xdist_make_scheduler(config: pytest.Config, log) -> LoadGroupScheduling | None:
+    """``--dist loadgroup`` keeps the tests that share stack processes on one worker (tests/support/parallel.py)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from tests.support.parallel import GroupScheduling
+    return GroupScheduling(config, log)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -68,69 +79,26 @@ def _restore_environ():
     reset_engine()
 
 
-def _migrate(database: Database) -> None:
-    from shared.db.migrate import upgrade
-    saved = dict(os.environ)
-    try:
-        database.activate()
-        upgrade()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        reset_engine()
-
-
 @pytest.fixture(scope="session")
 def sqlite_database(tmp_path_factory) -> Database:
     path = tmp_path_factory.mktemp("sqlite") / "tokenwise.db"
     database = Database("sqlite", f"sqlite:///{path}")
-    _migrate(database)
+    migrate(database)
     return database
-
-
-def pg_reachable(url: str = PG_URL) -> str | None:
-    """None when the server answers, else the reason."""
-    from sqlalchemy import create_engine, text
-    engine = create_engine(url, connect_args={"timeout": 3})
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return None
-    except Exception as exc:  # reported as the skip/fail reason
-        return f"{type(exc).__name__}: {exc}"
-    finally:
-        engine.dispose()
-
-
-def require_postgres() -> None:
-    reason = pg_reachable()
-    if reason is None:
-        return
-    message = f"PostgreSQL at {PG_URL} is not reachable: {reason}"
-    if os.environ.get("TOKENWISE_REQUIRE_PG") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
 def postgresql_database() -> Database:
     require_postgres()
-    from sqlalchemy import create_engine, text
-    schema = f"tw_test_{uuid.uuid4().hex[:12]}"
-    database = Database("postgresql", PG_URL, schema)
-    _migrate(database)
+    database = Database("postgresql", PG_URL, f"tw_test_{uuid.uuid4().hex[:12]}")
+    migrate(database)
     yield database
-    engine = create_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-    engine.dispose()
+    drop_schema(database.schema)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database(request) -> Database:
     """Runs the test once per backend, with the process pointed at that database."""
-    if request.param == "postgresql":
-        request.applymarker(pytest.mark.postgres)
     db = request.getfixturevalue(f"{request.param}_database")
     db.activate()
     return db
@@ -148,5 +116,28 @@ def pg_db(postgresql_database) -> Database:
     return postgresql_database
 
 
-def unique_email(tag: str = "user") -> str:
-    return f"{tag}-{uuid.uuid4().hex[:10]}@example.com"
+@pytest.fixture(scope="session")
+def sqlite_october_user(sqlite_database) -> User:
+    with activated(sqlite_database):
+        return october_owner()
+
+
+@pytest.fixture(scope="session")
+def postgresql_october_user(postgresql_database) -> User:
+    with activated(postgresql_database):
+        return october_owner()
+
+
+@pytest.fixture
+def october_user(database, request) -> User:
+    """The owner of the October records (``tests/support/october_usage.py``) in the test's database.
+
+    Written once per session and backend: a test may read them, never change them.
+    """
+    return request.getfixturevalue(f"{database.name}_october_user")
+
+
+@pytest.fixture(scope="session")
+def pg_stack(tmp_path_factory):
+    """The local stack on a fresh PostgreSQL schema behind a proxy the test can cut (e2e and browser tests)."""
+    yield from running_pg_stack(tmp_path_factory.mktemp("e2e-pg-stack"))

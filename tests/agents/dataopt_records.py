@@ -2,25 +2,20 @@
 from __future__ import annotations
 
 import itertools
-import uuid
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import insert
 
 from shared.db import transaction
-from shared.db.schema import usage_records, users
+from shared.db.schema import usage_records
 from shared.pricing import catalog, cost_usd
-from tests.conftest import unique_email
+from tests.support.users import create_user
 
 _ids = itertools.count(1)
 
 
 def make_user(tag: str = "agents") -> str:
-    user_id = str(uuid.uuid4())
-    with transaction() as conn:
-        conn.execute(insert(users).values(id=user_id, email=unique_email(tag), name=tag, password_hash="x",
-                                          created_at=datetime.now(timezone.utc).replace(tzinfo=None)))
-    return user_id
+    return create_user(tag).id
 
 
 def catalog_cost(model: str, provider: str, prompt: int, completion: int, cached: int = 0, written: int = 0,

@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from shared.http import status_of
 from shared.agents.data.agent import analyze
 from shared.agents.pipeline.events import Emitter, RunCancelled
 from shared.db import DatabaseUnavailable
 from shared.errors import ValidationFailed
+from shared.http import status_of
 from tests.agents.dataopt_records import insert_records, make_user, record
 
 START, END = datetime(2026, 11, 1), datetime(2026, 11, 3)

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from shared.agents.data.agent import analyze
-from shared.agents.pipeline.events import Emitter
 from shared.agents.optimization import optimize
+from shared.agents.pipeline.events import Emitter
 from tests.agents.dataopt_records import insert_records, make_user, usage_rows
 
 START, END = datetime(2026, 11, 1), datetime(2026, 11, 4)

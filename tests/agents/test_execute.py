@@ -6,13 +6,14 @@ import os
 import pytest
 
 from shared.agents.data.agent import analyze
+from shared.agents.optimization import optimize
 from shared.agents.pipeline.events import Emitter, RunCancelled
 from shared.agents.pipeline.execute import execute
-from shared.agents.optimization import optimize
 from shared.agents.report.formatting import usd
 from shared.errors import ValidationFailed
-from tests.functions.conftest import NOW, OCTOBER, create_user, insert_records, october_records
+from tests.support.october_usage import NOW, OCTOBER
 from tests.support.ports import free_port as closed_port
+from tests.support.users import create_user
 
 CONTEXT = {"now": NOW.isoformat(), "time_range": OCTOBER}
 START, END = NOW.replace(month=10, day=1, hour=0), NOW.replace(day=1, hour=0)
@@ -23,10 +24,9 @@ def steps(emitter: Emitter) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def user(database):
-    owner = create_user()
-    insert_records(october_records(owner))
-    return owner
+def user(october_user):
+    """The October records' owner: shared by the session, so these tests only read."""
+    return october_user
 
 
 def test_full_pipeline_order_and_final_payload(user):

@@ -6,13 +6,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from shared.http import status_of
 from shared.agents.data.agent import analyze
+from shared.agents.optimization import LEVERS, optimize, tiers
 from shared.agents.pipeline.events import Emitter, RunCancelled
-from shared.agents.optimization import LEVERS, optimize
-from shared.agents.optimization import tiers
 from shared.db import DatabaseUnavailable, reset_engine
 from shared.errors import ValidationFailed
+from shared.http import status_of
 from shared.pricing import catalog
 from tests.agents.dataopt_records import insert_records, make_user, record
 

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from shared.agents.pipeline.events import Emitter
 from shared.agents.optimization import optimize
+from shared.agents.pipeline.events import Emitter
 from shared.pricing import catalog
 from tests.agents.dataopt_records import catalog_cost, insert_records, make_user, record
 

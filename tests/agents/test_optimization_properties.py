@@ -5,8 +5,8 @@ from datetime import datetime
 
 from hypothesis import HealthCheck, given, settings
 
-from shared.agents.pipeline.events import Emitter
 from shared.agents.optimization import LEVERS, optimize
+from shared.agents.pipeline.events import Emitter
 from tests.agents.dataopt_records import insert_records, make_user, usage_rows
 
 START, END = datetime(2026, 11, 1), datetime(2026, 11, 4)

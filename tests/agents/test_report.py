@@ -5,8 +5,8 @@ import copy
 
 import pytest
 
-from shared.agents.report import formatting as fmt
 from shared.agents.pipeline.events import Emitter, RunCancelled
+from shared.agents.report import formatting as fmt
 from shared.agents.report.agent import report
 
 RANGE = {"start": "2026-10-01T00:00:00", "end": "2026-10-31T00:00:00"}

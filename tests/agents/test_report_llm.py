@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from shared.agents.report import llm
 from shared.agents.pipeline.events import Emitter
+from shared.agents.report import llm
 from shared.agents.report.agent import report
 from tests.agents.test_report import DATA, OPTIMIZATION, triage_dict
 

@@ -15,7 +15,13 @@ from shared.agents.data import usage_profile
 from shared.agents.data.agent import analyze
 from shared.agents.pipeline.events import Emitter
 from shared.db import transaction
-from shared.db.schema import usage_histograms, usage_hourly, usage_records, usage_repeats, users
+from shared.db.schema import (
+    usage_histograms,
+    usage_hourly,
+    usage_records,
+    usage_repeats,
+    users,
+)
 from shared.usage.rollups import refresh_if_dirty
 from tests.agents.dataopt_records import insert_records, make_user, record
 

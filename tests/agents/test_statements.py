@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import text
 
 from shared.agents.data.agent import analyze
-from shared.agents.pipeline.events import Emitter
 from shared.agents.data.sql import Scope
 from shared.agents.data.statements import fetch_concurrently
+from shared.agents.pipeline.events import Emitter
 from shared.db import get_engine
 from tests.agents.dataopt_records import insert_records, make_user, record
 

@@ -14,25 +14,16 @@ import pytest
 from sqlalchemy import insert
 
 from shared.agents.pipeline.events import Emitter, RunCancelled
-from shared.agents.triage.sufficiency import SUFFICIENT_RECORDS, look_up
 from shared.agents.triage.agent import triage
+from shared.agents.triage.sufficiency import SUFFICIENT_RECORDS, look_up
 from shared.db import reset_engine, transaction
-from shared.db.schema import usage_records, users
+from shared.db.schema import usage_records
 from shared.errors import ValidationFailed
 from shared.pricing import catalog
 from tests.agents.triage_questions import NOW
-from tests.conftest import unique_email
+from tests.support.users import create_user
 
 NAIVE_NOW = NOW.replace(tzinfo=None)  # 2026-10-20 14:30, a Tuesday
-
-
-def create_user() -> str:
-    """A users row written straight into the database (the records' foreign key needs one)."""
-    user_id = str(uuid.uuid4())
-    with transaction() as conn:
-        conn.execute(insert(users).values(id=user_id, email=unique_email("triage"), name="triage",
-                                          password_hash="not-a-hash", created_at=NAIVE_NOW, failed_logins=0))
-    return user_id
 
 
 def add_records(user_id: str, timestamps: list[datetime], feature: str = "chat", model: str = "gpt-4o") -> None:
@@ -56,7 +47,7 @@ def ask(message: str, user_id: str | None, **kwargs):
 
 
 def test_no_records_in_range_is_none_and_only_the_report_answers(database):
-    user = create_user()
+    user = create_user("triage").id
     add_records(user, [NAIVE_NOW - timedelta(days=40)])  # before the range
     result, _ = ask("how can we cut costs over the last 7 days?", user)
     assert result.category == "cost_optimization"
@@ -66,7 +57,7 @@ def test_no_records_in_range_is_none_and_only_the_report_answers(database):
 
 
 def test_few_records_are_partial(database):
-    user = create_user()
+    user = create_user("triage").id
     add_records(user, spread(5, 7))
     result, _ = ask("break down spend by model for the last 7 days", user)
     assert result.data_sufficiency == "partial"
@@ -75,7 +66,7 @@ def test_few_records_are_partial(database):
 
 
 def test_enough_records_across_the_range_are_sufficient(database):
-    user = create_user()
+    user = create_user("triage").id
     add_records(user, spread(SUFFICIENT_RECORDS + 20, 7))
     result, emitter = ask("how can we save money in the last 7 days?", user)
     assert result.data_sufficiency == "sufficient"
@@ -88,7 +79,7 @@ def test_enough_records_across_the_range_are_sufficient(database):
 
 
 def test_many_records_on_few_days_are_partial(database):
-    user = create_user()
+    user = create_user("triage").id
     add_records(user, [NAIVE_NOW - timedelta(hours=1, minutes=i) for i in range(SUFFICIENT_RECORDS + 50)])
     result, _ = ask("spend per feature, last 30 days", user)
     assert result.data_sufficiency == "partial"
@@ -96,7 +87,7 @@ def test_many_records_on_few_days_are_partial(database):
 
 
 def test_only_the_users_own_records_count(database):
-    owner, other = create_user(), create_user()
+    owner, other = create_user("triage").id, create_user("triage").id
     add_records(other, spread(SUFFICIENT_RECORDS + 10, 7), feature="other-team-secret")
     result, _ = ask("break down spend by model for the last 7 days", owner)
     assert result.data_sufficiency == "none"
@@ -106,7 +97,7 @@ def test_only_the_users_own_records_count(database):
 
 
 def test_range_end_is_exclusive_and_start_inclusive(database):
-    user = create_user()
+    user = create_user("triage").id
     yesterday = datetime(2026, 10, 19)
     add_records(user, [yesterday, yesterday + timedelta(days=1)])  # 00:00 yesterday in, 00:00 today out
     coverage = look_up(user, yesterday, yesterday + timedelta(days=1), NOW)
@@ -115,7 +106,7 @@ def test_range_end_is_exclusive_and_start_inclusive(database):
 
 
 def test_the_users_feature_tags_are_read_and_matched(database):
-    user = create_user()
+    user = create_user("triage").id
     for feature in ("support-bot", "chat", "doc_summarizer", "Zeta"):
         add_records(user, spread(2, 3), feature=feature)
     coverage = look_up(user, NOW - timedelta(days=7), NOW, NOW)
@@ -198,7 +189,7 @@ def test_without_a_user_there_is_no_record_lookup():
 
 
 def test_events_in_order_with_a_user(database):
-    user = create_user()
+    user = create_user("triage").id
     add_records(user, spread(3, 7))
     result, emitter = ask("compare gpt-4o and claude sonnet 4.5 last week", user)
     shape = [(e.type, e.payload.get("tool")) for e in emitter.events]
@@ -257,14 +248,14 @@ def test_next_agents_follow_the_category(message, category, next_agents):
 
 
 def test_help_and_out_of_scope_skip_every_agent_even_without_data(database):
-    user = create_user()
+    user = create_user("triage").id
     for message, category in (("help", "help"), ("what's the weather in Paris?", "out_of_scope")):
         result, _ = ask(message, user)
         assert (result.category, result.data_sufficiency, result.next_agents) == (category, "none", [])
 
 
 def test_a_time_range_in_the_context_wins_over_the_message(database):
-    user = create_user()
+    user = create_user("triage").id
     add_records(user, [datetime(2026, 8, 10, 12)])
     result, emitter = ask("break down spend for last week", user,
                           time_range=(datetime(2026, 8, 1), datetime(2026, 9, 1)))

@@ -3,10 +3,16 @@ from __future__ import annotations
 
 import pytest
 
-from shared.agents.triage.entities import find_budget, find_features, find_models, find_percentage, find_providers
 from shared.agents.pipeline.events import Emitter
-from shared.agents.triage.spelling import correct_typos, one_edit_apart
 from shared.agents.triage.agent import triage
+from shared.agents.triage.entities import (
+    find_budget,
+    find_features,
+    find_models,
+    find_percentage,
+    find_providers,
+)
+from shared.agents.triage.spelling import correct_typos, one_edit_apart
 from shared.pricing import catalog
 from tests.agents.triage_questions import NOW
 

@@ -6,7 +6,12 @@ import pytest
 from shared.agents.pipeline.events import Emitter
 from shared.agents.triage.agent import triage
 from tests.agents.triage_questions import NOW, QUESTIONS
-from tests.agents.triage_questions_held_out import HELD_OUT, HELD_OUT_2, HELD_OUT_3, HELD_OUT_4
+from tests.agents.triage_questions_held_out import (
+    HELD_OUT,
+    HELD_OUT_2,
+    HELD_OUT_3,
+    HELD_OUT_4,
+)
 
 ALL = QUESTIONS + HELD_OUT + HELD_OUT_2 + HELD_OUT_3 + HELD_OUT_4
 CATEGORIES = {"spend_breakdown", "cost_optimization", "performance", "model_selection", "caching", "batching",

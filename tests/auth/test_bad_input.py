@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from shared.auth.passwords import POLICY
-from tests.auth.conftest import PASSWORD, error_code
-from tests.conftest import unique_email
+from tests.support.auth_client import PASSWORD, error_code
+from tests.support.identity import unique_email
 
 POST_ROUTES = ["/auth/register", "/auth/login", "/auth/refresh", "/auth/validate"]
 

@@ -7,8 +7,15 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from shared.db import reset_engine
-from tests.auth.conftest import PASSWORD, bearer, error_code, forge, make_client, register
-from tests.conftest import unique_email
+from tests.support.auth_client import (
+    PASSWORD,
+    bearer,
+    error_code,
+    make_client,
+    register,
+)
+from tests.support.forged_tokens import forge
+from tests.support.identity import unique_email
 from tests.support.ports import free_port as closed_port
 from tests.support.proxy import Proxy
 
@@ -26,13 +33,14 @@ def _assert_db_unavailable(response):
     assert response.get_json()["error"]["details"]["reason"]
 
 
+# The closed port is taken when the test runs: an id fixed at collection is the same in every xdist worker.
 @pytest.mark.parametrize("url, status", [
-    (f"postgresql+pg8000://postgres@127.0.0.1:{closed_port()}/test", "degraded"),
+    ("postgresql+pg8000://postgres@127.0.0.1:{closed_port}/test", "degraded"),
     ("not a database url", "not_configured"),
     ("mysql://user@127.0.0.1/db", "not_configured"),
 ])
 def test_database_unreachable_or_misconfigured(monkeypatch, fast_failure, url, status):
-    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DATABASE_URL", url.format(closed_port=closed_port()))
     reset_engine()
     client = make_client()
     health = client.get("/auth/health")

@@ -5,7 +5,7 @@ from sqlalchemy import delete
 
 from shared.db import transaction
 from shared.db.schema import users
-from tests.auth.conftest import bearer, register
+from tests.support.auth_client import bearer, register
 
 
 def test_me_answers_401_user_not_found(client):

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from shared.db import transaction
 from shared.db.schema import auth_sessions, users
-from tests.auth.conftest import PASSWORD, bearer, error_code, register
-from tests.conftest import unique_email
+from tests.support.auth_client import PASSWORD, bearer, error_code, register
+from tests.support.identity import unique_email
 
 TOKEN_KEYS = {"access_token", "refresh_token", "token_type", "expires_in", "user"}
 

@@ -6,7 +6,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.auth.conftest import make_client
+from tests.support.auth_client import make_client
 
 FIELDS = ["email", "password", "name", "token", "refresh_token"]
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),

@@ -5,8 +5,8 @@ import pytest
 from jwt.exceptions import InvalidKeyError
 
 from shared.auth import tokens
-from tests.auth.conftest import claims, forge
-from tests.conftest import TEST_SECRET
+from tests.support.forged_tokens import claims, forge
+from tests.support.identity import TEST_SECRET
 
 ROTATED = b"a-rotated-secret-that-is-long-enough-for-hs256"
 

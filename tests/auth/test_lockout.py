@@ -10,8 +10,8 @@ from sqlalchemy import select
 from functions.auth.lockout import lock_period_s
 from shared.db import transaction
 from shared.db.schema import users
-from tests.auth.conftest import PASSWORD, error_code, register
-from tests.conftest import unique_email
+from tests.support.auth_client import PASSWORD, error_code, register
+from tests.support.identity import unique_email
 
 
 @pytest.fixture

@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from shared.db import transaction
 from shared.db.schema import users
-from tests.auth.conftest import PASSWORD, bearer, forge, make_client
-from tests.conftest import unique_email
+from tests.support.auth_client import PASSWORD, bearer, make_client
+from tests.support.forged_tokens import forge
+from tests.support.identity import unique_email
 
 
 @pytest.fixture(params=["unset", "short"])

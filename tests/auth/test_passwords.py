@@ -9,8 +9,8 @@ from sqlalchemy import select
 from shared.auth import passwords
 from shared.db import transaction
 from shared.db.schema import users
-from tests.auth.conftest import PASSWORD, register
-from tests.conftest import unique_email
+from tests.support.auth_client import PASSWORD, register
+from tests.support.identity import unique_email
 
 
 def test_hash_and_verify():

@@ -7,7 +7,13 @@ from sqlalchemy import select
 
 from shared.db import transaction
 from shared.db.schema import auth_sessions
-from tests.auth.conftest import PASSWORD, bearer, error_code, make_client, register
+from tests.support.auth_client import (
+    PASSWORD,
+    bearer,
+    error_code,
+    make_client,
+    register,
+)
 
 
 def _refresh(client, token):

@@ -8,7 +8,7 @@ import pytest
 from jwt.exceptions import DecodeError
 
 from shared.auth import tokens
-from tests.auth.conftest import claims, forge
+from tests.support.forged_tokens import claims, forge
 
 ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 JUNK = b"=+/.! \n\x00\xff"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import TEST_SECRET, unique_email
+from tests.support.identity import TEST_SECRET, unique_email
 from tests.support.ports import free_port
 from tests.support.processes import serving, unit_env
 

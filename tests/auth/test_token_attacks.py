@@ -7,7 +7,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from shared.auth.tokens import REQUIRED
-from tests.auth.conftest import bearer, claims, error_code, forge, register, unsigned
+from tests.support.auth_client import bearer, error_code, register
+from tests.support.forged_tokens import claims, forge, unsigned
 
 NOW = datetime.now(timezone.utc)
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)

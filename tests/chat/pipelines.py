@@ -13,8 +13,16 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from shared.agents.pipeline.events import (AGENT_COMPLETED, AGENT_ERROR, AGENT_STARTED, AGENT_THINKING, TOOL_COMPLETED,
-                                  TOOL_EXECUTING, Emitter, RunCancelled)
+from shared.agents.pipeline.events import (
+    AGENT_COMPLETED,
+    AGENT_ERROR,
+    AGENT_STARTED,
+    AGENT_THINKING,
+    TOOL_COMPLETED,
+    TOOL_EXECUTING,
+    Emitter,
+    RunCancelled,
+)
 from shared.db import DatabaseUnavailable, transaction
 from shared.db.schema import usage_records
 

@@ -7,7 +7,9 @@ from sqlalchemy import delete
 
 from shared.db import transaction
 from shared.db.schema import users
-from tests.chat.conftest import ask, connect_user, run_frames, run_status, wait_for
+from tests.support.chat_history import run_status
+from tests.support.chat_socket import ask, connect_user, run_frames
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture

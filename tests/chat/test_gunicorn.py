@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-
 import time
 
 import pytest
@@ -10,8 +9,10 @@ import requests
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.chat.conftest import ask, receive, run_frames, run_status, send, wait_for
 from tests.chat.gunicorn_process import GunicornChat
+from tests.support.chat_history import run_status
+from tests.support.chat_socket import ask, receive, run_frames, send
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 

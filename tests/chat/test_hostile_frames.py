@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from functions.chat.protocol import MAX_DEPTH
-from tests.chat.conftest import connect_user, receive, send
+from tests.support.chat_socket import connect_user, receive, send
 
 TOO_DEEP = f"is nested deeper than {MAX_DEPTH} levels"
 

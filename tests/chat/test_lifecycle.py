@@ -7,8 +7,16 @@ import pytest
 import requests
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from tests.chat.conftest import ask, connect_user, open_socket, receive, run_frames, run_status, wait_for
 from tests.chat.pipelines import GatedPipeline
+from tests.support.chat_history import run_status
+from tests.support.chat_socket import (
+    ask,
+    connect_user,
+    open_socket,
+    receive,
+    run_frames,
+)
+from tests.support.waiting import wait_for
 
 
 def test_health_is_healthy_and_ready(database, start_chat):

@@ -8,17 +8,10 @@ from sqlalchemy import func, select
 from shared.agents.pipeline.events import AGENT_COMPLETED, AGENT_STARTED
 from shared.db import transaction
 from shared.db.schema import messages, runs, threads
-from tests.chat.conftest import (
-    ask,
-    connect_user,
-    receive,
-    run_frames,
-    run_status,
-    send,
-    stored_messages,
-    wait_for,
-)
 from tests.chat.pipelines import Result
+from tests.support.chat_history import run_status, stored_messages
+from tests.support.chat_socket import ask, connect_user, receive, run_frames, send
+from tests.support.waiting import wait_for
 
 NUL_REASON = "must not contain the NUL character (U+0000)"
 

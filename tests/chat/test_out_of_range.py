@@ -4,7 +4,9 @@ from __future__ import annotations
 import pytest
 
 from shared.clock import OUT_OF_RANGE
-from tests.chat.conftest import ask, connect_user, receive, run_frames, run_status, send, stored_messages, wait_for
+from tests.support.chat_history import run_status, stored_messages
+from tests.support.chat_socket import ask, connect_user, receive, run_frames, send
+from tests.support.waiting import wait_for
 
 CALENDAR = "it would leave the calendar (years 1 to 9999)"
 

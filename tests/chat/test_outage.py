@@ -10,10 +10,12 @@ from sqlalchemy.engine import make_url
 from functions.chat import history
 from functions.chat.outbox import Outbox
 from shared.db import reset_engine
-from tests.chat.conftest import ask, connect_user, receive, run_status, send, wait_for
 from tests.chat.pipelines import counting_pipeline
+from tests.support.chat_history import run_status
+from tests.support.chat_socket import ask, connect_user, receive, send
 from tests.support.ports import free_port
 from tests.support.proxy import DROP, FORWARD, Proxy
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture

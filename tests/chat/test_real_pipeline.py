@@ -9,7 +9,9 @@ import pytest
 from shared.agents.pipeline.events import Emitter
 from shared.agents.pipeline.execute import execute
 from shared.demo import load_demo
-from tests.chat.conftest import ask, connect_user, run_frames, run_status, stored_messages, wait_for
+from tests.support.chat_history import run_status, stored_messages
+from tests.support.chat_socket import ask, connect_user, run_frames
+from tests.support.waiting import wait_for
 
 END = datetime(2026, 3, 1, tzinfo=timezone.utc)
 CONTEXT = {"now": END.isoformat()}

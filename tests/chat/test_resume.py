@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.chat.conftest import (ask, connect_user, receive, run_frames, run_status, send, stored_events,
-                                 wait_for)
 from tests.chat.pipelines import SteppedPipeline, quick_pipeline
+from tests.support.chat_history import run_status, stored_events
+from tests.support.chat_socket import ask, connect_user, receive, run_frames, send
+from tests.support.waiting import wait_for
 
 
 def frames_until(ws, predicate, timeout: float = 5.0) -> list[dict]:

@@ -7,9 +7,10 @@ import time
 
 import pytest
 
-from tests.chat.conftest import (ask, connect_user, receive, run_frames, run_status, send, stored_events,
-                                 stored_messages, wait_for)
 from tests.chat.pipelines import GatedPipeline, failing_pipeline, stubborn_pipeline
+from tests.support.chat_history import run_status, stored_events, stored_messages
+from tests.support.chat_socket import ask, connect_user, receive, run_frames, send
+from tests.support.waiting import wait_for
 
 ENVELOPE = {"type", "event_id", "run_id", "thread_id", "agent", "timestamp", "payload"}
 QUICK_SEQUENCE = [("agent_started", "supervisor"), ("agent_started", "triage"), ("agent_thinking", "triage"),

@@ -17,7 +17,7 @@ from shared.auth.tokens import ALGORITHM, AUDIENCE, ISSUER
 from shared.db import transaction
 from shared.db.schema import ws_tickets
 from shared.logging import JsonFormatter
-from tests.chat.conftest import open_socket, receive, send
+from tests.support.chat_socket import open_socket, receive, send
 
 
 @pytest.fixture

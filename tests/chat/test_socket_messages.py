@@ -9,7 +9,7 @@ from websockets.exceptions import ConnectionClosed
 
 from shared.agents.http.request import MAX_MESSAGE_CHARS, parse_agent_request
 from shared.errors import ValidationFailed
-from tests.chat.conftest import connect_user, open_socket, receive, send
+from tests.support.chat_socket import connect_user, open_socket, receive, send
 
 
 @pytest.fixture

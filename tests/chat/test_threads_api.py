@@ -6,8 +6,10 @@ import requests
 
 from functions.chat import history
 from shared.db import transaction
-from tests.chat.conftest import ask, connect_user, receive, run_frames, run_status, stored_events, wait_for
 from tests.chat.pipelines import GatedPipeline
+from tests.support.chat_history import run_status, stored_events
+from tests.support.chat_socket import ask, connect_user, receive, run_frames
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from shared import compat
-from tests.conftest import PG_URL, require_postgres
+from tests.support.database import PG_URL, require_postgres
 
 
 @pytest.mark.parametrize("distribution", sorted(compat.CHECKED_AGAINST))

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from shared.db import DatabaseUnavailable, db_status, transaction
-from tests.db.conftest import point_at
+from tests.support.database import point_at
 from tests.support.proxy import DROP, FORWARD, SILENT
 
 pytestmark = pytest.mark.postgres

@@ -13,7 +13,7 @@ import pytest
 
 from shared.db import DatabaseUnavailable, db_status, get_engine, transaction
 from shared.db.target import current
-from tests.db.conftest import point_at
+from tests.support.database import point_at
 
 CLOUD_SQL_URL = ("postgresql+pg8000://tw_app:s3cr%40t%2Fx@/tokenwise"
                  "?unix_sock=/cloudsql/my-project:europe-west1:tokenwise-db/.s.PGSQL.5432")

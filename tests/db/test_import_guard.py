@@ -22,11 +22,11 @@ import pytest
 import requests
 
 from infra.manifest import ROOT
-from tests.conftest import TEST_SECRET
-from tests.db.conftest import not_migrated
+from tests.db.units import DB_PROBES, function_units, prefix
+from tests.support.identity import TEST_SECRET
+from tests.support.migrations import not_migrated
 from tests.support.ports import free_port as closed_port
 from tests.support.proxy import SILENT, Proxy
-from tests.db.units import DB_PROBES, function_units, prefix
 
 pytestmark = pytest.mark.slow
 

@@ -18,8 +18,8 @@ import pytest
 import requests
 
 from infra import manifest
-from tests.conftest import TEST_SECRET, unique_email
 from tests.db.test_import_guard import unit_process
+from tests.support.identity import TEST_SECRET, unique_email
 
 # A process that logs through shared.logging, then warns, loses a thread to an exception and dies of one.
 MISHAPS = """

@@ -4,9 +4,9 @@ import time
 import pytest
 from sqlalchemy import text
 
-from shared.http import status_of
 from shared import compat
 from shared.db import DatabaseUnavailable, transaction
+from shared.http import status_of
 
 
 @pytest.mark.postgres

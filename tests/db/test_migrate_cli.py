@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from infra.manifest import ROOT
-from tests.db.conftest import alembic_head
+from tests.support.migrations import alembic_head
 
 
 def _migrate(env: dict, tmp_path) -> subprocess.CompletedProcess:

@@ -12,8 +12,8 @@ import functions_framework
 import pytest
 import requests
 
-from tests.db.conftest import point_at
 from tests.db.units import DB_PROBES, Probe, database_units, prefix
+from tests.support.database import point_at
 
 RECOVERY_DEADLINE_S = 10.0
 

@@ -18,9 +18,9 @@ import requests
 from infra import manifest
 from infra.manifest import ROOT
 from shared.db.migrate import upgrade
-from tests.conftest import TEST_SECRET
-from tests.db.conftest import point_at
 from tests.db.test_import_guard import unit_process
+from tests.support.database import point_at
+from tests.support.identity import TEST_SECRET
 
 pytestmark = pytest.mark.slow
 

@@ -9,9 +9,16 @@ import uuid
 import pytest
 from sqlalchemy import text
 
-from shared.db import DatabaseUnavailable, backend, database_url, db_status, reset_engine, transaction
+from shared.db import (
+    DatabaseUnavailable,
+    backend,
+    database_url,
+    db_status,
+    reset_engine,
+    transaction,
+)
 from shared.db.migrate import upgrade
-from tests.db.conftest import point_at
+from tests.support.database import point_at
 
 
 def test_the_default_url_is_a_file_in_the_data_dir_created_on_first_use(tmp_path):

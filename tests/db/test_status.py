@@ -17,8 +17,8 @@ from sqlalchemy.exc import DBAPIError
 
 from shared.db import DatabaseUnavailable, db_status, reset_engine, transaction
 from shared.db.migrate import upgrade
-from tests.conftest import PG_URL, require_postgres
-from tests.db.conftest import not_migrated, point_at
+from tests.support.database import PG_URL, point_at, require_postgres
+from tests.support.migrations import not_migrated
 from tests.support.ports import free_port as closed_port
 from tests.support.proxy import SILENT
 

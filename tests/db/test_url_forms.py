@@ -7,7 +7,7 @@ import pytest
 
 from shared.db import DatabaseUnavailable, db_status, get_engine, transaction
 from shared.db.target import current
-from tests.db.conftest import point_at
+from tests.support.database import point_at
 
 
 @pytest.mark.parametrize("url, args", [

@@ -17,7 +17,7 @@ import requests
 
 from infra import manifest
 from infra.manifest import Unit
-from tests.conftest import unique_email
+from tests.support.identity import unique_email
 
 
 @dataclass(frozen=True)

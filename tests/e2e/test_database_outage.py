@@ -7,8 +7,8 @@ import time
 
 from sqlalchemy import create_engine, text
 
-from tests.conftest import PG_URL
 from tests.e2e.client import ask, greet, receive, send
+from tests.support.database import PG_URL
 
 QUESTION = "How much did we spend by model last week?"
 

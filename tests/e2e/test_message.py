@@ -9,7 +9,7 @@ from tests.e2e.client import CRITICAL, ask, greet, in_order, seq
 QUESTION = "How much did we spend by model last week?"
 
 
-@pytest.fixture(params=["stack", "postgresql-stack"])
+@pytest.fixture(params=["stack", pytest.param("postgresql-stack", marks=pytest.mark.postgres)])
 def asker(request):
     """``(client, account, now)`` of the main stack (SQLite, or the deployed one), then of the PostgreSQL stack."""
     if request.param == "stack":

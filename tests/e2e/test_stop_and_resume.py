@@ -5,7 +5,17 @@ from __future__ import annotations
 import socket
 import time
 
-from tests.e2e.client import collect, collect_all, greet, is_closing, is_event, is_resumed, receive, send, seq
+from tests.e2e.client import (
+    collect,
+    collect_all,
+    greet,
+    is_closing,
+    is_event,
+    is_resumed,
+    receive,
+    send,
+    seq,
+)
 
 # Savings questions run every optimization lever over a month of demo records: the slowest golden-path run.
 SLOW_QUESTION = "How can we cut our LLM costs this month?"

@@ -4,7 +4,9 @@ from __future__ import annotations
 import pytest
 
 from shared.agents.report.formatting import pct, share_pct, usd
-from tests.functions.conftest import AGENTS, NOW, OCTOBER, create_user, insert_records, october_records
+from tests.support.agent_functions import AGENTS
+from tests.support.october_usage import NOW, OCTOBER, insert_records, october_records
+from tests.support.users import create_user
 
 PATHS = {name: f"/api/agents/{name}" for name in AGENTS}
 CONTEXT = {"now": NOW.isoformat(), "time_range": OCTOBER}
@@ -12,13 +14,6 @@ CONTEXT = {"now": NOW.isoformat(), "time_range": OCTOBER}
 
 def post(client, name, user, body):
     return client.post(PATHS[name], json=body, headers=user.headers if user else {})
-
-
-@pytest.fixture
-def october_user(database):
-    user = create_user()
-    insert_records(october_records(user))
-    return user
 
 
 @pytest.mark.parametrize("name", AGENTS)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.functions.conftest import AGENTS, create_user
+from tests.support.agent_functions import AGENTS
+from tests.support.users import create_user
 
 
 @pytest.mark.parametrize("name", AGENTS)

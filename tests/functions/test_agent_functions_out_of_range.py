@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from shared.clock import OUT_OF_RANGE
-from tests.functions.conftest import AGENTS, create_user
+from tests.support.agent_functions import AGENTS
+from tests.support.users import create_user
 
 PATHS = {name: f"/api/agents/{name}" for name in AGENTS}
 TOO_FAR = [

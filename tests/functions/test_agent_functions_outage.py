@@ -5,9 +5,10 @@ import os
 
 import pytest
 
-from tests.functions.conftest import NOW, OCTOBER, User
-from tests.support.ports import free_port as closed_port
 from tests.functions.test_agent_functions_sse import parse_sse
+from tests.support.october_usage import NOW, OCTOBER
+from tests.support.ports import free_port as closed_port
+from tests.support.users import User
 
 BODY = {"message": "Where did our LLM money go?", "context": {"now": NOW.isoformat(), "time_range": OCTOBER}}
 

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.functions.conftest import AGENTS, NOW, OCTOBER, ROOT, create_user, insert_records, october_records
+from infra.manifest import ROOT
+from tests.support.agent_functions import AGENTS
+from tests.support.october_usage import NOW, OCTOBER
 from tests.support.ports import free_port
 from tests.support.processes import serving
 
@@ -46,17 +48,14 @@ def server(database, tmp_path):
             yield base
 
 
-def test_json_and_stream_over_real_http(server):
-    user = create_user()
-    insert_records(october_records(user))
-
+def test_json_and_stream_over_real_http(server, october_user):
     health = requests.get(f"{server}/api/agents/execute/health/ready", timeout=10)
     assert health.status_code == 200 and health.json()["status"] == "healthy"
 
     anonymous = requests.post(f"{server}/api/agents/execute", json=BODY, timeout=30)
     assert anonymous.status_code == 401 and anonymous.json()["error"]["code"] == "missing_token"
 
-    reply = requests.post(f"{server}/api/agents/execute", json=BODY, headers=user.headers, timeout=60)
+    reply = requests.post(f"{server}/api/agents/execute", json=BODY, headers=october_user.headers, timeout=60)
     assert reply.status_code == 200
     body = reply.json()
     assert (body["status"], body["agent"], body["result"]["category"]) == ("success", "supervisor",
@@ -65,7 +64,7 @@ def test_json_and_stream_over_real_http(server):
 
     frames, current = [], {}
     with requests.post(f"{server}/api/agents/execute", json=BODY, stream=True, timeout=60,
-                       headers={**user.headers, "Accept": "text/event-stream"}) as streamed:
+                       headers={**october_user.headers, "Accept": "text/event-stream"}) as streamed:
         assert streamed.status_code == 200
         assert streamed.headers["Content-Type"].startswith("text/event-stream")
         for line in streamed.iter_lines(decode_unicode=True):

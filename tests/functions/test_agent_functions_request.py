@@ -5,10 +5,10 @@ from datetime import datetime
 
 import pytest
 
-from shared.http import status_of
 from shared.agents.http.request import AgentRequest, parse_agent_request
 from shared.clock import parse_client_time
 from shared.errors import ValidationFailed
+from shared.http import status_of
 
 
 def fields_of(body) -> dict:

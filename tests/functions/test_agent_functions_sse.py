@@ -5,8 +5,8 @@ import json
 import os
 import threading
 
-from shared.agents.pipeline.events import Emitter
 from shared.agents.http.sse import format_event, stream_run
+from shared.agents.pipeline.events import Emitter
 from shared.db import DatabaseUnavailable
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.functions.conftest import NOW, OCTOBER, create_user, insert_records, october_records
 from tests.functions.test_agent_functions_sse import parse_sse
+from tests.support.october_usage import NOW, OCTOBER
+from tests.support.users import create_user
 
 PATH = "/api/agents/execute"
 BODY = {"message": "How can we cut our LLM costs?", "thread_id": "t-sse",
@@ -18,10 +19,9 @@ def comparable(event: dict) -> tuple:
 
 
 @pytest.fixture
-def user(database):
-    owner = create_user()
-    insert_records(october_records(owner))
-    return owner
+def user(october_user):
+    """The October records' owner: shared by the session, so these tests only read."""
+    return october_user
 
 
 def test_stream_matches_the_json_reply(clients, user):

@@ -21,7 +21,8 @@ from infra.manifest import ROOT
 from shared.auth import issue_access_token
 from shared.db import transaction
 from shared.db.schema import users
-from tests.conftest import TEST_SECRET, Database, unique_email
+from tests.support.database import Database
+from tests.support.identity import TEST_SECRET, unique_email
 
 pytestmark = pytest.mark.slow
 

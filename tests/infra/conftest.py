@@ -1,13 +1,10 @@
 """Fixtures for the deploy tooling: the real manifest and the bundle's final set of units."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from infra import manifest
-
-FIXTURE_MANIFEST = Path(__file__).with_name("fixture_manifest.toml")
+from tests.support.fixture_manifest import FIXTURE_MANIFEST
 
 
 @pytest.fixture(scope="session")

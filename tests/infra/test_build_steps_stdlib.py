@@ -7,7 +7,7 @@ import sys
 
 from infra import local_stack, manifest
 from infra.manifest import ROOT
-from tests.infra.conftest import FIXTURE_MANIFEST
+from tests.support.fixture_manifest import FIXTURE_MANIFEST
 
 
 def test_stage_and_urlmap_run_without_site_packages(tmp_path):

@@ -9,7 +9,7 @@ from infra import cloudbuild
 from infra.deploy import plan_lines
 from infra.manifest import ROOT
 from tests.infra import cloudbuild_text as cb
-from tests.infra.conftest import FIXTURE_MANIFEST
+from tests.support.fixture_manifest import FIXTURE_MANIFEST
 
 VALUES = {"project": "acme-prod", "region": "europe-west1", "tag": "abc1234", "repository": "tokenwise",
           "sql_instance": "tokenwise-db", "service_account": "tokenwise-runtime", "domain": "tw.example.com"}

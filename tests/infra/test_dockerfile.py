@@ -82,8 +82,9 @@ def test_the_same_command_serves_the_chat_locally(tmp_path, fixture_units):
     if not (CHAT_DIR / "app.py").is_file():
         pytest.skip("functions/chat/app.py has not landed yet")
     from websockets.exceptions import ConnectionClosed, InvalidStatus
-    from shared.auth import issue_access_token
     from websockets.sync.client import connect
+
+    from shared.auth import issue_access_token
     workdir = tmp_path / "app"
     stage.stage(workdir)
     data = tmp_path / "data"

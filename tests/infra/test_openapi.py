@@ -13,7 +13,7 @@ import pytest
 from infra import openapi, urlmap
 from infra.manifest import ROOT
 from infra.openapi.paths import OPERATIONS
-from tests.infra.conftest import FIXTURE_MANIFEST
+from tests.support.fixture_manifest import FIXTURE_MANIFEST
 
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 TYPES = {"object", "array", "string", "integer", "number", "boolean"}

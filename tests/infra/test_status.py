@@ -14,7 +14,7 @@ from google.cloud import run_v2
 
 from infra import status
 from infra.manifest import ROOT
-from tests.infra.conftest import FIXTURE_MANIFEST
+from tests.support.fixture_manifest import FIXTURE_MANIFEST
 
 PROJECT, REGION, TAG = "acme-prod", "europe-west1", "abc1234"
 SUCCEEDED = run_v2.Condition.State.CONDITION_SUCCEEDED

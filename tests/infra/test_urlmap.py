@@ -11,7 +11,7 @@ from infra import urlmap
 from infra.local_stack import Dispatcher, Mounted
 from infra.manifest import ROOT, Unit
 from infra.steps import backend_name
-from tests.infra.conftest import FIXTURE_MANIFEST
+from tests.support.fixture_manifest import FIXTURE_MANIFEST
 
 
 def sample_paths(units: list[Unit]) -> list[str]:

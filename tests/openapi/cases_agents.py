@@ -5,7 +5,7 @@ import json
 from datetime import datetime, timezone
 
 from tests.openapi.cases import case
-from tests.openapi.conftest import Api
+from tests.support.contract_api import Api
 
 AGENT_MAX_BODY = 64 * 1024
 QUESTIONS = {

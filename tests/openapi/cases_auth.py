@@ -1,9 +1,9 @@
 """Contract cases of the auth unit: sign-up, login and lockout, refresh rotation, validate, me, logout."""
 from __future__ import annotations
 
-from tests.conftest import unique_email
 from tests.openapi.cases import case
-from tests.openapi.conftest import PASSWORD, Api
+from tests.support.contract_api import PASSWORD, Api
+from tests.support.identity import unique_email
 
 AUTH_MAX_BODY = 16 * 1024
 # A JSON body each POST route accepts in shape, and one it refuses with 422 naming these fields.

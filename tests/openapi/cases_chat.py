@@ -5,7 +5,7 @@ import time
 
 from tests.e2e.client import ask
 from tests.openapi.cases import case
-from tests.openapi.conftest import Account, Api
+from tests.support.contract_api import Account, Api
 
 SOCKETS = ("/ws", "/api/v1/websocket")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from infra import manifest
 from infra.openapi.paths import ALWAYS_READY
 from tests.openapi.cases import case
-from tests.openapi.conftest import Api
+from tests.support.contract_api import Api
 
 UNITS = manifest.load()
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from tests.e2e.client import sign, utcnow
 from tests.openapi.cases import case
-from tests.openapi.conftest import Account, Api
+from tests.support.contract_api import Account, Api
 
 COLUMNS = ("request_id,timestamp,provider,model,feature,prompt_tokens,completion_tokens,cached_tokens,latency_ms,"
            "status,cost_usd,prompt_hash")

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.openapi import cases_agents, cases_auth, cases_chat, cases_health, cases_usage  # noqa: F401 (register)
+from tests.openapi import (  # noqa: F401 (register)
+    cases_agents,
+    cases_auth,
+    cases_chat,
+    cases_health,
+    cases_usage,
+)
 from tests.openapi.cases import CASES, Case
 from tests.openapi.contract import Checked, ContractError
 

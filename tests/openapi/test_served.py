@@ -13,8 +13,8 @@ import requests
 from infra import local_stack, manifest, openapi, parity
 from tests.openapi.contract import Contract
 from tests.stack.launcher import StackProcess, stack_env
-from tests.stack.conftest import RunningStack
 from tests.stack.manifests import BROKEN, final_unit
+from tests.support.in_process_stack import RunningStack
 
 
 def _http() -> requests.Session:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from infra import manifest
 from infra.manifest import Unit
-from tests.infra.conftest import FIXTURE_MANIFEST
+from tests.support.fixture_manifest import FIXTURE_MANIFEST
 
 BASE = dict(memory="512Mi", cpu="1", timeout_s=60, concurrency=8, min_instances=0, max_instances=1,
             needs_database=False)

@@ -5,8 +5,15 @@ import pytest
 
 from infra import local_stack
 from infra.manifest import load
-from tests.infra.conftest import FIXTURE_MANIFEST
-from tests.stack.manifests import BROKEN, ECHO, ECHO_DEEP, MISSING_ROOT, ROOT_APP, container_unit
+from tests.stack.manifests import (
+    BROKEN,
+    ECHO,
+    ECHO_DEEP,
+    MISSING_ROOT,
+    ROOT_APP,
+    container_unit,
+)
+from tests.support.fixture_manifest import FIXTURE_MANIFEST
 
 
 def test_the_longest_prefix_wins_and_the_path_reaches_the_unit_unchanged(run_stack):

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from infra.run_local import prepare
 from shared.db import transaction
 from shared.db.schema import usage_records, users
-from tests.conftest import unique_email
 from tests.stack.launcher import StackProcess, stack_env
 from tests.stack.manifests import ECHO, ROOT_APP, write
+from tests.support.identity import unique_email
 
 
 def test_prepare_loads_the_demo_records_once(database):

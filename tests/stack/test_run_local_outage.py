@@ -19,9 +19,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from shared.demo import DEMO_EMAIL, DEMO_PASSWORD
-from tests.conftest import PG_URL, require_postgres
 from tests.stack.launcher import StackProcess, stack_env
 from tests.stack.manifests import final_unit, write
+from tests.support.database import PG_URL, require_postgres
 from tests.support.proxy import Proxy
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]

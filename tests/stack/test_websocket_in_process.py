@@ -29,7 +29,7 @@ def test_a_chat_session_through_the_stack(run_stack, chat_user, path):
     stack = run_stack([final_unit("auth"), ECHO, final_unit("chat")])
     assert stack.get("/auth/health").json()["service"] == "auth"
     assert stack.get("/health").json()["service"] == "chat"
-    with connect(stack.ws_url + path, subprotocols=[f"jwt.{chat_user.token}"], proxy=None, open_timeout=10) as ws:
+    with connect(stack.ws_url + path, subprotocols=[f"jwt.{chat_user.token()}"], proxy=None, open_timeout=10) as ws:
         first = json.loads(ws.recv(timeout=10))
         assert (first["type"], first["user_id"]) == ("connection_established", chat_user.id)
         ws.send(json.dumps({"type": "ping", "id": "p1"}))

@@ -22,7 +22,7 @@ from typing import Callable, Iterator
 
 import requests
 
-from tests.conftest import TEST_SECRET
+from tests.support.identity import TEST_SECRET
 
 # Set by the test session for in-process units; a unit process gets its own from unit_env().
 SESSION_UNIT_VARIABLES = ("FUNCTION_TARGET", "FUNCTION_SIGNATURE_TYPE", "FUNCTION_SOURCE", "DATABASE_URL",

@@ -5,7 +5,7 @@ from sqlalchemy import delete
 
 from shared.db import transaction
 from shared.db.schema import users
-from tests.usage.conftest import post_import, to_csv
+from tests.support.usage_import import post_import, to_csv
 from tests.usage.test_import_formats import OURS, ours, stored
 
 GONE = {"code": "user_not_found", "message": "The account of this token no longer exists.", "details": {}}

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.auth.passwords import verify_password
 from shared.auth.accounts import find_user_by_email
+from shared.auth.passwords import verify_password
 from shared.db import transaction
 from shared.demo import DEMO_PASSWORD, generate_rows, load_demo
 from shared.demo.shapes import FEATURES
@@ -21,8 +21,9 @@ from shared.pricing import catalog
 from shared.usage import Pricer, summarize
 from shared.usage.formats import tokenwise
 from shared.usage.records import RowCheck
-from tests.conftest import unique_email
-from tests.usage.conftest import create_user, post_import
+from tests.support.identity import unique_email
+from tests.support.usage_import import post_import
+from tests.support.users import create_user
 from tests.usage.test_import_formats import stored
 
 ROOT = Path(__file__).resolve().parents[2]

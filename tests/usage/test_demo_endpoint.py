@@ -15,9 +15,10 @@ from sqlalchemy.engine import make_url
 from shared.db import reset_engine, transaction
 from shared.db.schema import usage_records, users
 from shared.demo import DEFAULT_ROWS, generate_rows
-from tests.conftest import PG_URL
+from tests.support.database import PG_URL
 from tests.support.proxy import Proxy
-from tests.usage.conftest import USAGE_SOURCE, create_user
+from tests.support.usage_import import USAGE_SOURCE
+from tests.support.users import create_user
 from tests.usage.test_import_outage import Direct
 
 URL = "/api/usage/demo"

@@ -15,7 +15,7 @@ from shared.db import transaction
 from shared.db.schema import usage_records
 from shared.usage import import_stream, summarize
 from tests.agents.dataopt_records import insert_records, make_user, record
-from tests.usage.conftest import to_csv
+from tests.support.usage_import import to_csv
 from tests.usage.test_import_formats import OURS, ours
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]

@@ -5,7 +5,7 @@ import io
 import time
 import tracemalloc
 
-from tests.usage.conftest import post_import, to_csv
+from tests.support.usage_import import post_import, to_csv
 from tests.usage.test_import_formats import OURS, ours, stored
 
 CSV = "text/csv"

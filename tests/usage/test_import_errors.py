@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from shared.auth import issue_access_token
-from tests.usage.conftest import UsageUser, post_import, to_csv, to_jsonl
+from tests.support.usage_import import post_import, to_csv, to_jsonl
+from tests.support.users import User
 from tests.usage.test_import_formats import OURS, ours, stored
 
 CSV, JSONL = "text/csv", "application/x-ndjson"
@@ -269,9 +269,8 @@ def test_unauthenticated_import_summary_and_delete_are_401(client):
 
 
 def test_token_of_a_deleted_account_is_401(client):
-    ghost_id = str(uuid.uuid4())
-    token, _ = issue_access_token(ghost_id, "ghost@example.com", uuid.uuid4().hex)
-    response = post_import(client, UsageUser(ghost_id, "ghost@example.com", token), to_csv([ours("x")], OURS))
+    ghost = User(str(uuid.uuid4()), "ghost@example.com")  # a valid token, no row
+    response = post_import(client, ghost, to_csv([ours("x")], OURS))
     assert response.status_code == 401
     assert error_of(response)["code"] == "user_not_found"
 

@@ -14,7 +14,7 @@ from shared.db.money import to_nanos
 from shared.db.schema import usage_records
 from shared.pricing import catalog, cost_usd
 from shared.usage.formats.openai_usage import derived_request_id
-from tests.usage.conftest import post_import, to_csv, to_jsonl
+from tests.support.usage_import import post_import, to_csv, to_jsonl
 
 CSV, JSONL = "text/csv", "application/x-ndjson"
 OURS = ["request_id", "timestamp", "provider", "model", "feature", "prompt_tokens", "completion_tokens",

@@ -11,9 +11,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from shared.db import reset_engine
-from tests.conftest import PG_URL
+from tests.support.database import PG_URL
 from tests.support.proxy import Proxy
-from tests.usage.conftest import USAGE_SOURCE, create_user, post_import, to_csv
+from tests.support.usage_import import USAGE_SOURCE, post_import, to_csv
+from tests.support.users import create_user
 from tests.usage.test_import_formats import OURS, ours
 
 pytestmark = pytest.mark.postgres

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from shared.db import transaction
 from shared.usage import import_stream, summarize
-from tests.usage.conftest import create_user, to_csv, to_jsonl
+from tests.support.usage_import import to_csv, to_jsonl
+from tests.support.users import create_user
 from tests.usage.test_import_formats import OURS
 
 MODELS = [("openai", "gpt-4o-mini"), ("anthropic", "claude-haiku-4-5"), ("gemini", "gemini-2.5-flash"),

@@ -17,7 +17,7 @@ from shared.db import transaction
 from shared.db.schema import usage_dirty_days, usage_records, usage_repeats, users
 from shared.usage import rollups
 from shared.usage.rollups import refresh_if_dirty
-from tests.usage.conftest import post_import, to_csv
+from tests.support.usage_import import post_import, to_csv
 from tests.usage.test_import_formats import OURS, ours
 
 

@@ -16,7 +16,7 @@ from shared.demo import generate_rows
 from tests.support.ports import free_port
 from tests.support.process_tree import descendants
 from tests.support.processes import serving, unit_env
-from tests.usage.conftest import create_user
+from tests.support.users import create_user
 
 ROOT = Path(__file__).resolve().parents[2]
 FRAMEWORK = str(Path(sys.executable).with_name("functions-framework"))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.usage.conftest import post_import, to_csv
+from tests.support.usage_import import post_import, to_csv
 from tests.usage.test_import_formats import OURS, ours, stored
 
 ROWS = [

@@ -7,44 +7,31 @@
   way the e2e suite starts it; each test signs up its own user.
 - ``short_session_stack``: the same with access tokens of 4 s and refresh sessions of 2 s.
 - ``short_token_stack``: the same with access tokens of 3 s (and the usual refresh sessions).
-- ``pg_stack``: the e2e suite's stack on PostgreSQL behind a proxy the test can cut (3,000 demo records).
+- ``pg_stack`` (a root fixture): the e2e suite's stack on PostgreSQL behind a proxy the test can cut (3,000 demo
+  records).
 - ``open_page``: ``open_page(stack, width=1280, height=900)`` gives a ``WebPage``: a page in a new
   browser context whose socket frames are recorded, whose uncaught errors and CSP violations fail the
   test, and whose ``shot(step)`` saves ``artifacts/browser/<test>/<nn>-<step>.png``.
 """
 from __future__ import annotations
 
-import os
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 
 from infra.manifest import ROOT
-from tests.e2e.conftest import e2e_manifest, pg_stack  # noqa: F401  (pg_stack is used as a fixture here)
-from tests.stack.launcher import StackProcess, stack_env
+from tests.stack.launcher import StackProcess
+from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.support.e2e_stacks import start_local_stack
 from tests.web.page import WebPage
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-proxy-server"]
 ARTIFACTS = ROOT / "artifacts" / "browser"
-
-
-def _require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    message = f"{CHROMIUM} is missing: install Debian's chromium package (make test does it with apt-get)"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
 def browser():
-    _require_chromium()
+    require_chromium()
     from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
@@ -52,29 +39,24 @@ def browser():
         chromium.close()
 
 
-def _start_stack(data_dir: Path, **env: str) -> StackProcess:
-    return StackProcess("infra.run_local", ["--manifest", str(e2e_manifest()), "--demo-rows", "0"],
-                        stack_env(data_dir, **env), data_dir).wait_ready()
-
-
 @pytest.fixture(scope="session")
 def web_stack(tmp_path_factory, browser) -> StackProcess:
-    process = _start_stack(tmp_path_factory.mktemp("web-stack"))
+    process = start_local_stack(tmp_path_factory.mktemp("web-stack"), 0)
     yield process
     assert process.stop() == 0, process.output()
 
 
 @pytest.fixture(scope="module")
 def short_session_stack(tmp_path_factory, browser) -> StackProcess:
-    process = _start_stack(tmp_path_factory.mktemp("web-short-session"), ACCESS_TOKEN_TTL_S="4",
-                           REFRESH_TOKEN_TTL_S="2")
+    process = start_local_stack(tmp_path_factory.mktemp("web-short-session"), 0, ACCESS_TOKEN_TTL_S="4",
+                                REFRESH_TOKEN_TTL_S="2")
     yield process
     assert process.stop() == 0, process.output()
 
 
 @pytest.fixture(scope="module")
 def short_token_stack(tmp_path_factory, browser) -> StackProcess:
-    process = _start_stack(tmp_path_factory.mktemp("web-short-token"), ACCESS_TOKEN_TTL_S="3")
+    process = start_local_stack(tmp_path_factory.mktemp("web-short-token"), 0, ACCESS_TOKEN_TTL_S="3")
     yield process
     assert process.stop() == 0, process.output()
 

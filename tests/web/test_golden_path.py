@@ -6,8 +6,8 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.conftest import unique_email
 from tests.e2e.client import CRITICAL, in_order, is_closing
+from tests.support.identity import unique_email
 from tests.web.page import LONG_S, WebPage, seq
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

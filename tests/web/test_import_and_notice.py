@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from shared.http import status_of
 from shared.demo import DEMO_EMAIL, DEMO_PASSWORD
-from tests.conftest import unique_email
-from tests.usage.conftest import to_csv
+from shared.http import status_of
+from tests.support.identity import unique_email
+from tests.support.usage_import import to_csv
 from tests.usage.test_import_formats import OURS, ours
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -8,15 +8,18 @@ import pytest
 import requests
 
 from functions.chat.web import CONTENT_SECURITY_POLICY, STATIC_DIR
-from tests.chat.conftest import start_chat  # noqa: F401  (a fixture)
+from tests.chat.pipelines import quick_pipeline
+from tests.support.chat_server import ChatServer
 
 EXPECTED_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                   ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 
 
 @pytest.fixture
-def server(sqlite_db, start_chat):  # noqa: F811
-    return start_chat()
+def server(sqlite_db):
+    chat = ChatServer.start(quick_pipeline)
+    yield chat
+    chat.stop()
 
 
 def get(server, path: str, **kwargs) -> requests.Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import unique_email
+from tests.support.identity import unique_email
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

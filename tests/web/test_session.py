@@ -6,7 +6,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.conftest import unique_email
+from tests.support.identity import unique_email
 from tests.web.page import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
