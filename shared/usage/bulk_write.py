@@ -32,6 +32,7 @@ import pg8000
 from sqlalchemy import delete, exists, select, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
+from sqlalchemy.engine.interfaces import DBAPIConnection
 
 from shared.db.schema import usage_records, users
 from shared.usage.records import COLUMNS, Record
@@ -80,6 +81,8 @@ class BatchBuilder:
     def __init__(self, dialect: str, user_id: str, imported_at: datetime):
         self.postgresql = dialect == "postgresql"
         self.ids: list[str] = []
+        # user id and import time, in the form each backend's payload carries the time
+        self.prefix: tuple[str, datetime | str]
         if self.postgresql:
             self.prefix = (user_id, imported_at)
             self.buffer = io.StringIO()
@@ -104,17 +107,27 @@ class BatchBuilder:
         return PreparedBatch(len(self.ids), payload, unique)
 
 
+def _dbapi_connection(conn: Connection) -> DBAPIConnection:
+    """The driver's own connection under ``conn``."""
+    dbapi = conn.connection.dbapi_connection
+    # None only once the pool's proxy is invalidated or checked in; an invalidated ``conn`` then
+    # revalidates (or raises) when ``conn.connection`` is read, so an open one never yields it
+    assert dbapi is not None
+    return dbapi
+
+
 class _Driver:
     """Runs statements on the raw pg8000 cursor (COPY needs it), reporting network failures like SQLAlchemy."""
 
     def __init__(self, conn: Connection):
         self.conn = conn
-        self.cursor = conn.connection.dbapi_connection.cursor()
+        self.cursor = _dbapi_connection(conn).cursor()
 
     def execute(self, statement: str, stream: bytes | None = None):
         try:
             if stream is not None:
-                self.cursor.execute(statement, stream=[stream])
+                # ``stream=`` is pg8000's own keyword (COPY's input), unknown to the DBAPI protocol type
+                self.cursor.execute(statement, stream=[stream])  # type: ignore[call-arg]
             else:
                 self.cursor.execute(statement)
         except pg8000.InterfaceError as exc:
@@ -150,17 +163,19 @@ def write_batch(conn: Connection, batch: PreparedBatch, optimistic: bool = True)
     if conn.dialect.name != "postgresql":
         # The cursor's rowcount sums each insert's own changes: an ignored duplicate adds 0, and rows
         # written by triggers (the prompt-hash counts) are not included, unlike ``total_changes``.
-        cursor = conn.connection.dbapi_connection.executemany(_SQLITE_INSERT, batch.payload)
+        cursor = _dbapi_connection(conn).executemany(_SQLITE_INSERT, batch.payload)
         return cursor.rowcount, False
+    payload = batch.payload
+    assert isinstance(payload, bytes)  # a batch is built for its connection's backend: CSV for PostgreSQL
     driver = _Driver(conn)
     try:
         conflicted = False
         if optimistic and batch.unique_ids:
-            if _copy_direct(driver, batch.payload):
+            if _copy_direct(driver, payload):
                 return batch.size, False
             conflicted = True
         driver.execute(_CREATE_STAGE)
-        driver.execute(_COPY_STAGE, batch.payload)
+        driver.execute(_COPY_STAGE, payload)
         return driver.execute(_MERGE_STAGE).rowcount, conflicted
     finally:
         driver.cursor.close()

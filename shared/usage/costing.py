@@ -73,6 +73,10 @@ def finish(check: RowCheck, pricer: Pricer, source_format: str, *, request_id: s
     """The record, or None when ``check`` holds problems (this adds the cross-field ones)."""
     if check.problems:
         return None
+    # Every format checks these as required values, and a required check that gives None records a
+    # problem: with none recorded, they are all set.
+    assert (request_id is not None and timestamp is not None and model is not None and feature is not None
+            and prompt_tokens is not None and completion_tokens is not None)
     if cached_tokens + cache_write_tokens > prompt_tokens:
         field = "cached_tokens" if cached_tokens > prompt_tokens else "cache_write_tokens"
         check.fail(field, "cached and cache-write tokens exceed prompt_tokens")

@@ -83,7 +83,7 @@ class Header:
 
 
 class CsvBody:
-    def __init__(self, buffered: io.BufferedReader, max_record_chars: int):
+    def __init__(self, buffered: IO[bytes], max_record_chars: int):
         # LiteLLM exports carry whole JSON documents (metadata, request) in one field; csv's
         # default limit (128 KiB) would reject them. The limit is process-wide in csv; the record
         # limit of ``BoundedLines`` is the one that holds.
@@ -146,7 +146,7 @@ class CsvBody:
 
 
 class JsonLinesBody:
-    def __init__(self, buffered: io.BufferedReader, max_line_bytes: int):
+    def __init__(self, buffered: IO[bytes], max_line_bytes: int):
         self.buffered = buffered
         self.max_line_bytes = max_line_bytes
         self.pending: list[Row] = []
@@ -171,8 +171,9 @@ class JsonLinesBody:
             yield line, None
 
     def _parse(self, line: bytes | None, problem: str | None) -> Row:
+        """The row of one line from ``_lines``, which gives no line exactly when it gives a problem."""
         self.number += 1
-        if problem:
+        if problem or line is None:
             return self.number, None, problem
         try:
             obj = json.loads(line)

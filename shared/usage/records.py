@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timezone
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 INT_MAX = 2_147_483_647  # the INTEGER columns' range on PostgreSQL
 MAX_COST_USD = 1_000_000.0
@@ -132,6 +132,14 @@ class RowCheck:
             self.fail(field, "contains a control character (NUL or a line break)")
             return None
         return value
+
+    # With an int ``default`` the result is always an int: every failing path returns the default.
+    @overload
+    def integer(self, field: str, value: Any, *, required: bool = True, default: int) -> int: ...
+
+    @overload
+    def integer(self, field: str, value: Any, *, required: bool = True, default: None = None,
+                ) -> int | None: ...
 
     def integer(self, field: str, value: Any, *, required: bool = True, default: int | None = None,
                 ) -> int | None:

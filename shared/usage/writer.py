@@ -50,7 +50,8 @@ class BatchWriter:
         self.through_row = 0
         self.failure: BaseException | None = None
         self.stopping = False
-        self._queue: queue.Queue | None = None
+        # (batch, through_row) to write, or None to stop; used only once the thread starts
+        self._queue: queue.Queue[tuple[PreparedBatch, int] | None] = queue.Queue(maxsize=1)
         self._thread: threading.Thread | None = None
 
     def committed(self) -> dict:
@@ -99,7 +100,6 @@ class BatchWriter:
             self._write(batch, through_row)
             return
         if self._thread is None:
-            self._queue = queue.Queue(maxsize=1)
             self._thread = threading.Thread(target=self._run, name="usage-import-writer", daemon=True)
             self._thread.start()
         self._queue.put((batch, through_row))

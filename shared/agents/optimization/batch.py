@@ -13,7 +13,7 @@ import re
 
 from shared.agents.optimization import levers
 from shared.agents.optimization.common import (
-    Context, Outcome, Recommendation, list_price, repriced, weighted_confidence,
+    Cell, Context, Outcome, Recommendation, list_price, repriced, weighted_confidence,
 )
 
 LEVER = levers.BATCH
@@ -42,7 +42,9 @@ def tolerance(ctx: Context, feature: str) -> tuple[float, str] | None:
 
 def evaluate(ctx: Context) -> Outcome:
     outcome = Outcome(LEVER)
-    parts, no_rates, tolerant = [], set(), {}
+    parts: list[tuple[Cell, float, tuple[float, str]]] = []
+    no_rates: set[str] = set()
+    tolerant: dict[str, tuple[float, str] | None] = {}  # per feature: its verdict, once asked
     for cell in ctx.cells():
         if cell.batch or cell.m.cost_usd <= 0:
             continue
@@ -68,8 +70,9 @@ def evaluate(ctx: Context) -> Outcome:
         return outcome
     parts.sort(key=lambda part: (-part[1], part[0].feature))
     saving = sum(part[1] for part in parts)
-    features = sorted({cell.feature for cell, _, _ in parts})
-    reasons = "; ".join(f"{feature}: {tolerant[feature][1]}" for feature in features)
+    why = {cell.feature: verdict[1] for cell, _, verdict in parts}
+    features = sorted(why)
+    reasons = "; ".join(f"{feature}: {why[feature]}" for feature in features)
     outcome.sample_cells = [cell for cell, _, _ in parts]
     outcome.recommendation = Recommendation(
         lever=LEVER, title=f"Send {', '.join(features)} through the batch API", saving=saving,

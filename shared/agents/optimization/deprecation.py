@@ -40,14 +40,16 @@ def evaluate(ctx: Context) -> Outcome:
         price = ctx.price(cell)
         if price is None or not price.is_deprecated(ctx.end_date) or cell.m.cost_usd <= 0:
             continue
+        deprecated_on = price.deprecation_date
+        assert deprecated_on is not None  # is_deprecated holds only for a model with a deprecation date
         target = successor(ctx, price)
         if target is None:
-            orphans[cell.model] = price.deprecation_date.isoformat()
+            orphans[cell.model] = deprecated_on.isoformat()
             continue
         base, after = list_price(price, cell.m, cell.batch), list_price(target, cell.m, cell.batch)
         scale = cell.m.cost_usd / base if base > 0 else 0.0
         move = moves.setdefault((cell.model, target.model), {
-            "model": cell.model, "successor": target.model, "deprecated_on": price.deprecation_date.isoformat(),
+            "model": cell.model, "successor": target.model, "deprecated_on": deprecated_on.isoformat(),
             "records": 0, "cost_usd": 0.0, "successor_cost_usd": 0.0, "saving_usd": 0.0, "cells": []})
         move["records"] += cell.m.records
         move["cost_usd"] += cell.m.cost_usd

@@ -13,6 +13,8 @@ worst case but changes nothing billed.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from shared.agents.optimization.common import Cell, Context, Outcome, Recommendation, list_price, money
 from shared.agents.optimization import levers
 from shared.agents.data.usage_profile import CAP_DEN, CAP_NUM, CAP_STEP
@@ -41,8 +43,10 @@ def _runaway_savings(ctx: Context, feature: str) -> list[tuple[Cell, float, int,
     found = []
     for model, cell in sorted(cells.items()):
         runaway, price = ctx.profile.runaway.get((feature, model)), ctx.price(cell)
-        base = list_price(price, cell.m, False) if price else 0.0
-        if runaway is None or base <= 0:
+        if runaway is None or price is None:
+            continue
+        base = list_price(price, cell.m, False)
+        if base <= 0:
             continue
         share = min(runaway.excess_tokens * price.output / base, 1.0)
         found.append((cell, cell.m.cost_usd * share, runaway.records, runaway.excess_tokens))
@@ -63,10 +67,11 @@ def evaluate(ctx: Context) -> Outcome:
         savings = _runaway_savings(ctx, feature)
         saving = sum(part[1] for part in savings)
         records, tokens = sum(part[2] for part in savings), sum(part[3] for part in savings)
-        finding = {"feature": feature, "configured_max_tokens": configured, "p99_completion": completion.p99,
-                   "max_completion": measures.max_completion, "proposed_max_tokens": cap,
-                   "outputs_at_configured_limit": measures.truncated,
-                   "runaway_records": records, "runaway_tokens": tokens, "saving_usd": round(saving, 9)}
+        finding: dict[str, Any] = {
+            "feature": feature, "configured_max_tokens": configured, "p99_completion": completion.p99,
+            "max_completion": measures.max_completion, "proposed_max_tokens": cap,
+            "outputs_at_configured_limit": measures.truncated,
+            "runaway_records": records, "runaway_tokens": tokens, "saving_usd": round(saving, 9)}
         findings.append((feature, saving, finding, savings))
         if saving <= 0:
             outcome.skip(

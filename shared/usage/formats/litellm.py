@@ -73,8 +73,12 @@ def _feature(check: RowCheck, row: dict, metadata: dict) -> str | None:
 
 
 def _usage_tokens(check: RowCheck, row: dict, metadata: dict) -> tuple[int, int]:
-    usage = metadata.get("usage_object") if isinstance(metadata.get("usage_object"), dict) else {}
-    details = usage.get("prompt_tokens_details") if isinstance(usage.get("prompt_tokens_details"), dict) else {}
+    usage = metadata.get("usage_object")
+    if not isinstance(usage, dict):
+        usage = {}
+    details = usage.get("prompt_tokens_details")
+    if not isinstance(details, dict):
+        details = {}
     cached = row.get("cache_read_input_tokens")
     if cached in (None, ""):
         cached = details.get("cached_tokens") or usage.get("cache_read_input_tokens")

@@ -48,7 +48,7 @@ def expand(obj: dict) -> list[tuple[str, dict]]:
     """A result line as is; a bucket's or a page's results, each with its bucket's times."""
     kind = obj.get("object")
     if kind == "page" or (kind is None and isinstance(obj.get("data"), list)):
-        rows = []
+        rows: list[tuple[str, dict]] = []
         for b, bucket in enumerate(obj.get("data") or []):
             if isinstance(bucket, dict):
                 rows.extend((f"data[{b}].{prefix}", row) for prefix, row in expand(bucket))
