@@ -153,6 +153,19 @@ def test_several_levers_on_one_pair_combine_multiplicatively(database):
     assert result["spend_usd"] == pytest.approx(paid + 0.5, abs=1e-9)
 
 
+def test_a_saving_that_rounds_to_nothing_is_not_presented(database):
+    user = make_user()
+    rows = [record(T + timedelta(minutes=i), model="gpt-4o", cost=None) for i in range(19)]
+    rows.append(record(T, model="gpt-4-turbo", prompt_tokens=0, completion_tokens=0, cost=0.000001))
+    insert_records(user, rows)
+    result = _optimize(user, ["model_deprecation"], end=START + timedelta(days=3))
+    assert result["recommendations"] == [] and result["total_monthly_savings_usd"] == 0.0
+    [note] = result["not_recommended"]
+    assert note["lever"] == "model_deprecation"
+    assert note["reason"] == ("Move off deprecated models to their cheaper successors: the saving found comes to "
+                              "less than $0.000001 a month, so there is nothing to change.")
+
+
 def test_the_catalog_rates_these_figures_assume():
     sonnet, sonnet5, haiku = (catalog().lookup(m) for m in ("claude-sonnet-4-5", "claude-sonnet-5", "claude-haiku-4-5"))
     assert (sonnet.input, sonnet.output, sonnet5.input, sonnet5.output) == (3e-6, 1.5e-5, 2e-6, 1e-5)
