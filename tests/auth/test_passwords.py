@@ -78,3 +78,15 @@ def test_passwords_with_lone_surrogates_hash_and_verify():
     stored = passwords.hash_password(odd)
     assert passwords.verify_password(stored, odd)
     assert not passwords.verify_password(stored, "abcdefghijk")
+
+
+def test_an_unknown_email_is_checked_against_one_dummy_hash_of_the_current_cost(monkeypatch):
+    monkeypatch.setattr(passwords, "_dummy_hash", None)
+    passwords.burn_verify(PASSWORD)
+    dummy = passwords._dummy_hash
+    assert dummy is not None and dummy.startswith("$argon2id$v=19$m=1024,t=1,p=1$")
+    passwords.burn_verify(PASSWORD)
+    assert passwords._dummy_hash is dummy  # made once, not on every unknown email
+    monkeypatch.setenv("ARGON2_TIME_COST", "2")
+    passwords.burn_verify(PASSWORD)
+    assert passwords._dummy_hash.startswith("$argon2id$v=19$m=1024,t=2,p=1$")  # same work as a real check
