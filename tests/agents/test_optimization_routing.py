@@ -147,3 +147,21 @@ def test_the_catalog_rates_these_cases_assume():
     }
     chain = [catalog().lookup(m).successor_model for m in ("gpt-5-chat", "gpt-5.2-chat-latest")]
     assert chain == ["gpt-5.2-chat-latest", "gpt-5.6-sol"]
+
+
+def test_deprecated_cells_of_one_model_add_up_at_what_each_paid(database):
+    user = make_user()
+    listed = 1000 * 1e-5 + 200 * 3e-5           # gpt-4-turbo: $0.016 a request
+    successor = 1000 * 4e-6 + 200 * 2e-5        # gpt-5.6-sol: $0.008
+    insert_records(user, _rows(1, "gpt-3.5-turbo-16k", "openai", "a_old")      # no successor: named, skipped
+                   + _rows(2, "gpt-4o", "openai", "b_live")                    # not deprecated
+                   + _rows(10, "gpt-4-turbo", "openai", "c_list")
+                   + _rows(5, "gpt-4-turbo", "openai", "d_negotiated", cost=round(listed / 2, 9)))
+    result = _optimize(user, ["model_deprecation"])
+    [rec] = result["recommendations"]
+    assert rec["details"] == [{
+        "model": "gpt-4-turbo", "successor": "gpt-5.6-sol", "deprecated_on": "2026-10-23", "records": 15,
+        "cost_usd": pytest.approx(10 * listed + 5 * listed / 2, abs=1e-9),
+        "successor_cost_usd": pytest.approx(10 * successor + 5 * successor / 2, abs=1e-9),
+        "saving_usd": pytest.approx(12.5 * (listed - successor), abs=1e-9)}]
+    assert [n["details"]["model"] for n in result["not_recommended"]] == ["gpt-3.5-turbo-16k"]
