@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import datetime, timedelta, timezone
 
 import jwt
 import pytest
@@ -62,3 +63,23 @@ def test_dir_lists_every_lazy_name():
     assert listed == sorted(listed)
     assert set(shared.auth.__all__) <= set(listed) and "import_module" in listed
     assert shared.auth.__all__ == sorted(shared.auth._HOMES)
+
+
+def test_tokens_expire_after_their_default_lifetimes(monkeypatch):
+    monkeypatch.delenv("ACCESS_TOKEN_TTL_S", raising=False)
+    monkeypatch.delenv("REFRESH_TOKEN_TTL_S", raising=False)
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    access, access_expires = tokens.issue_access_token("u-1", "a@example.com", "s-1", now=now)
+    refresh, refresh_expires = tokens.issue_refresh_token("u-1", "s-1", "j-1", now=now)
+    assert (access_expires, refresh_expires) == (now + timedelta(seconds=900), now + timedelta(days=30))
+    claims_ = tokens.decode_token(access)
+    assert (claims_["iat"], claims_["nbf"], claims_["exp"]) == (int(now.timestamp()),) * 2 + (
+        int(now.timestamp()) + 900,)
+    assert {k: claims_[k] for k in ("sub", "email", "sid", "typ", "iss", "aud")} == {
+        "sub": "u-1", "email": "a@example.com", "sid": "s-1", "typ": "access", "iss": "tokenwise",
+        "aud": "tokenwise-api"}
+    assert len(claims_["jti"]) == 32
+    refreshed = tokens.decode_token(refresh, tokens.REFRESH)
+    assert (refreshed["jti"], refreshed["typ"], refreshed["exp"]) == ("j-1", "refresh",
+                                                                      int(now.timestamp()) + 30 * 24 * 3600)
+    assert "email" not in refreshed
