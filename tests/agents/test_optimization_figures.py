@@ -171,3 +171,25 @@ def test_the_catalog_rates_these_figures_assume():
     assert (sonnet.input, sonnet.output, sonnet5.input, sonnet5.output) == (3e-6, 1.5e-5, 2e-6, 1e-5)
     assert (haiku.input, haiku.output, haiku.batch_input, haiku.batch_output) == (1e-6, 5e-6, 5e-7, 2.5e-6)
     assert catalog().lookup("gpt-4-turbo").batch_input is None
+
+
+def test_max_tokens_from_four_times_p99_and_priced_on_requests_not_sent_as_batch(database):
+    user = make_user()
+    mini = {"model": "gpt-4o-mini", "provider": "openai", "prompt_tokens": 100}
+    insert_records(user, [
+        *[record(T + timedelta(seconds=i), feature="a_chat", completion_tokens=100, **mini) for i in range(50)],
+        *[record(T + timedelta(seconds=i), feature="b_tight", completion_tokens=100, max_tokens=399, **mini)
+          for i in range(200)],
+        *[record(T + timedelta(seconds=i), feature="c_edge", completion_tokens=100, max_tokens=400, **mini)
+          for i in range(200)],
+        *[record(T + timedelta(hours=1, seconds=i), feature="c_edge", completion_tokens=3000, max_tokens=400,
+                 **mini) for i in range(2)],
+        # the same feature's batch requests: more dollars, but their rates are not the ones a cap saves at
+        *[record(T + timedelta(seconds=i), feature="c_edge", completion_tokens=100, max_tokens=400, is_batch=True,
+                 **mini) for i in range(600)],
+    ])
+    [rec] = _optimize(user, ["max_tokens"])["recommendations"]
+    # p99 of 802 outputs is 100, so 399 is under 4x and 400 is not; cap 192
+    assert [(d["feature"], d["proposed_max_tokens"], d["runaway_tokens"]) for d in rec["details"]] == [
+        ("c_edge", 192, 2 * (3000 - 192))]
+    assert rec["details"][0]["saving_usd"] == pytest.approx(2 * (3000 - 192) * 6e-7, abs=1e-12)

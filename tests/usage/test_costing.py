@@ -28,6 +28,7 @@ def _finish(pricer: Pricer | None = None, check: RowCheck | None = None, **value
     (0, 1001, "cache_write_tokens"),
     (600, 401, "cache_write_tokens"),   # each fits alone, together they do not
     (1001, 1001, "cached_tokens"),
+    (1000, 1, "cache_write_tokens"),    # cached alone fills the prompt: the write is what overflows
 ])
 def test_cached_and_cache_write_tokens_together_must_fit_in_the_prompt(cached, written, field):
     record, check = _finish(cached_tokens=cached, cache_write_tokens=written)
@@ -141,3 +142,9 @@ def test_a_given_catalog_is_used_and_each_model_is_looked_up_once():
 
 def test_the_default_catalog_is_the_shipped_one():
     assert Pricer().catalog is catalog()
+
+
+def test_a_model_the_catalog_names_under_its_provider_is_priced_with_that_provider():
+    record, _ = _finish(model="mistral-large-3", provider="Mistral")
+    assert (record.provider, record.cost_source) == ("mistral", COMPUTED)
+    assert record.cost_usd == pytest.approx(1000 * 5e-7 + 100 * 1.5e-6, abs=1e-15)
