@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run run-parity e2e test chromium install migrate bench-auth bench-cold bench-import bench-agents bench-chat clean deploy-plan deploy-status
+.PHONY: run run-parity e2e test mutation chromium install migrate bench-auth bench-cold bench-import bench-agents bench-chat clean deploy-plan deploy-status
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,14 @@ test: $(STAMP) chromium
 	@start=$$(date +%s); status=0; \
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS) || status=$$?; \
 	echo "suite wall time: $$(( $$(date +%s) - start )) s"; exit $$status
+
+# Mutation testing of auth, the optimization levers and import costing ([tool.mutmut] in pyproject.toml).
+# It starts from an empty mutants/ so the score is of the tests as they are now; JOBS=2 workers.
+# mutmut's per-mutant lines go to mutants/run.log (shown when the run fails); `mutmut results` lists survivors.
+mutation: $(STAMP)
+	rm -rf mutants && mkdir mutants
+	$(BIN)/mutmut run --max-children $(or $(JOBS),2) > mutants/run.log 2>&1 || { tail -n 60 mutants/run.log; exit 1; }
+	$(BIN)/python -m tests.support.mutation_score
 
 # The browser tests drive Debian's Chromium; test tools never download a browser.
 chromium:

@@ -90,7 +90,20 @@ def test_another_users_repeats_never_count(database):
 def test_no_records_means_no_recommendation(database):
     result = optimize(make_user(), START, END, emitter=Emitter()).to_dict()
     assert result["recommendations"] == [] and result["total_monthly_savings_usd"] == 0.0
-    assert result["spend_usd"] == 0.0 and {n["lever"] for n in result["not_recommended"]} == set(LEVERS)
+    assert result["spend_usd"] == 0.0
+    assert result["not_recommended"] == [{"lever": lever, "reason": reason, "details": {}} for lever, reason in [
+        ("model_routing", "No feature has a cheaper model of the same capability tier that fits its prompts and "
+                          "outputs."),
+        ("response_caching", "No priced request repeated an earlier identical prompt to the same model within "
+                             "24 hours."),
+        ("prompt_caching", "No prompt of at least 1,024 tokens was repeated to the same model within 5 minutes."),
+        ("batch", "No feature looks latency-tolerant: none is named for offline work and none is already slower "
+                  "than 20,000 ms on average."),
+        ("max_tokens", "No feature sets max_tokens far above what it generates (at least 4x its p99 output), or "
+                       "the records carry no max_tokens."),
+        ("model_deprecation", "No request in this range used a model the catalog marks deprecated."),
+    ]]
+    assert [n["lever"] for n in result["not_recommended"]] == list(LEVERS)
 
 
 def test_unknown_levers_are_a_validation_error():

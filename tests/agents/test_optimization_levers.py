@@ -85,8 +85,11 @@ def test_prompt_caching_that_would_lose_money_is_not_recommended(database):
     assert result["recommendations"] == [] and result["total_monthly_savings_usd"] == 0.0
     [note] = result["not_recommended"]
     assert note["lever"] == "prompt_caching" and "would not pay" in note["reason"]
-    assert note["details"]["monthly_net_usd"] == pytest.approx((reads - writes) * 30, abs=1e-6)
-    assert note["details"]["monthly_net_usd"] < 0
+    assert note["details"] == {"feature": "support", "model": "claude-sonnet-4-5",
+                               "monthly_net_usd": pytest.approx((reads - writes) * 30, abs=1e-6)}
+    assert note["details"]["monthly_net_usd"] == round(note["details"]["monthly_net_usd"], 6) < 0
+    assert note["reason"].startswith("Prompt caching for support on claude-sonnet-4-5 would not pay: 10 cache "
+                                     "writes cost $")
 
 
 def test_batch_saving_at_the_catalog_batch_rate(database):

@@ -1,4 +1,6 @@
 """Development mode keeps one generated key in the data dir and reads it once per process."""
+import logging
+
 import pytest
 
 from shared.auth import jwt_secret
@@ -29,3 +31,20 @@ def test_the_key_is_read_once_per_process(development):
     # Tokens issued by this process keep verifying: the file is not read again on every check.
     assert jwt_secret() == key
     assert decode_token(token)["sub"] == "user-1"
+
+
+def test_a_missing_data_dir_is_created_and_the_new_key_is_logged_without_it(monkeypatch, tmp_path, caplog):
+    data = tmp_path / "not" / "there"
+    monkeypatch.setenv("TOKENWISE_ENV", "development")
+    monkeypatch.delenv("JWT_SECRET", raising=False)
+    monkeypatch.setenv("TOKENWISE_DATA_DIR", str(data))
+    logging.getLogger("tokenwise").addHandler(caplog.handler)
+    try:
+        key = jwt_secret()
+    finally:
+        logging.getLogger("tokenwise").removeHandler(caplog.handler)
+    assert len(key) == 64  # 48 random bytes, base64url
+    [entry] = [r for r in caplog.records if r.name == "tokenwise.auth.secret"]
+    assert entry.getMessage() == "JWT_SECRET is not set: generated a development secret"
+    assert entry.fields == {"path": str(data / "jwt_secret")}
+    assert key.decode() not in entry.getMessage()

@@ -78,3 +78,41 @@ def test_passwords_with_lone_surrogates_hash_and_verify():
     stored = passwords.hash_password(odd)
     assert passwords.verify_password(stored, odd)
     assert not passwords.verify_password(stored, "abcdefghijk")
+
+
+def test_an_unknown_email_is_checked_against_one_dummy_hash_of_the_current_cost(monkeypatch):
+    monkeypatch.setattr(passwords, "_dummy_hash", None)
+    passwords.burn_verify(PASSWORD)
+    dummy = passwords._dummy_hash
+    assert dummy is not None and dummy.startswith("$argon2id$v=19$m=1024,t=1,p=1$")
+    passwords.burn_verify(PASSWORD)
+    assert passwords._dummy_hash is dummy  # made once, not on every unknown email
+    monkeypatch.setenv("ARGON2_TIME_COST", "2")
+    passwords.burn_verify(PASSWORD)
+    assert passwords._dummy_hash.startswith("$argon2id$v=19$m=1024,t=2,p=1$")  # same work as a real check
+
+
+@pytest.mark.parametrize("password, email, problem", [
+    ("vwxyzvwxyz", "", None),                                          # exactly 10 long and 5 different
+    ("vwxyvwxyvw", "", "must contain at least 5 different characters"),
+    ("abcde" * 25 + "xyz", "", None),                                  # exactly 128
+    ("abcde" * 25 + "wxyz", "", "must be at most 128 characters"),
+    ("xx-ANNA-yy-zz", "anna@example.com", "must not contain your email address"),  # a 4-character local part
+    ("xx-bob.smith-yy", "bob.smith@evil@example.com", "must not contain your email address"),
+])
+def test_policy_at_its_edges(password, email, problem):
+    assert passwords.password_problem(password, email) == problem
+
+
+def test_the_cost_parameters_come_from_the_environment_with_floors(monkeypatch):
+    monkeypatch.setattr(passwords, "_hashers", {})  # build the hashers afresh, as a new process would
+    monkeypatch.setenv("ARGON2_PARALLELISM", "2")
+    assert passwords.hash_password(PASSWORD).startswith("$argon2id$v=19$m=1024,t=1,p=2$")
+    monkeypatch.setenv("ARGON2_TIME_COST", "0")
+    monkeypatch.setenv("ARGON2_MEMORY_KIB", "7")
+    monkeypatch.setenv("ARGON2_PARALLELISM", "0")
+    stored = passwords.hash_password(PASSWORD)
+    assert stored.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+    assert passwords.verify_password(stored, PASSWORD)
+    assert passwords._hasher() is passwords._hashers[(1, 8, 1)]
+    assert sorted(passwords._hashers) == [(1, 8, 1), (1, 1024, 2)]

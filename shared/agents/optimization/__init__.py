@@ -7,7 +7,8 @@ Every lever replays the aggregates of ``shared.agents.data.usage_profile`` and p
 counterfactual with the catalog (``shared.pricing``); one module per lever documents its method:
 ``routing``, ``caching`` (response and prompt), ``batch``, ``max_tokens``, ``deprecation``.
 
-Result: recommendations in lever order, only levers with evidence and a positive saving;
+Result: recommendations in lever order, only levers with evidence and a saving of at least
+$0.000001 a month (a smaller one is listed under not_recommended: it would show as $0.00);
 ``monthly_savings_usd`` = saving over the range x 30 / days in the range; ``savings_pct`` is of
 the range's spend; ``not_recommended`` lists levers that found nothing, would lose money or raise
 cost, with the reason (and details); ``total_monthly_savings_usd`` combines the recommended
@@ -92,10 +93,24 @@ def _sample_ids(scope: Scope, cell: Cell, lever: str, profile) -> list[str]:
         return [row[0] for row in conn.execute(statement, params)]
 
 
+def _monthly_usd(ctx: Context, rec: Recommendation) -> float:
+    """The monthly saving as presented: never above spend, in micro-dollars."""
+    return round(ctx.monthly(min(rec.saving, ctx.spend)), 6)
+
+
+def _withdraw_if_worthless(ctx: Context, outcome: Outcome) -> None:
+    """A recommendation whose saving shows as $0 is no recommendation; the total leaves it out too."""
+    rec = outcome.recommendation
+    if rec is not None and _monthly_usd(ctx, rec) <= 0:
+        outcome.recommendation = None
+        outcome.skip(f"{rec.title}: the saving found comes to less than $0.000001 a month, so there is "
+                     "nothing to change.")
+
+
 def _as_dict(ctx: Context, rec: Recommendation) -> dict[str, Any]:
     saving = min(rec.saving, ctx.spend)
     return {"id": rec.lever, "lever": rec.lever, "title": rec.title,
-            "monthly_savings_usd": round(ctx.monthly(saving), 6),
+            "monthly_savings_usd": _monthly_usd(ctx, rec),
             "savings_pct": round(saving / ctx.spend * 100.0, 4) if ctx.spend > 0 else 0.0,
             "confidence": rec.confidence, "method": rec.method, "assumptions": list(rec.assumptions),
             "evidence": {"records": rec.records, "sample_request_ids": list(rec.sample_request_ids)},
@@ -128,11 +143,12 @@ def optimize(user_id: str, start: datetime, end: datetime, *, emitter: Emitter,
         for lever in chosen:
             with run.tool(lever, {"start": scope.start.isoformat(), "end": scope.end.isoformat()}) as summary:
                 outcome = EVALUATORS[lever](ctx)
+                _withdraw_if_worthless(ctx, outcome)
                 rec = outcome.recommendation
                 if rec is not None and not rec.sample_request_ids and outcome.sample_cells:
                     rec.sample_request_ids = _sample_ids(profile.scope, outcome.sample_cells[0], lever, profile)
                 summary.update(recommended=rec is not None,
-                               monthly_savings_usd=round(ctx.monthly(rec.saving), 6) if rec else 0.0,
+                               monthly_savings_usd=_monthly_usd(ctx, rec) if rec else 0.0,
                                not_recommended=len(outcome.not_recommended))
             outcomes.append(outcome)
         total = combined_saving(ctx, outcomes)
