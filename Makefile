@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run run-parity e2e test mutation chromium install migrate bench-auth bench-cold bench-import bench-agents bench-chat clean deploy-plan deploy-status
+.PHONY: run run-parity e2e test lint mutation chromium install migrate bench-auth bench-cold bench-import bench-agents bench-chat clean deploy-plan deploy-status
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,7 @@ e2e: $(STAMP)
 # In parallel: one pytest-xdist worker per core of the 2-core CI machine (TEST_WORKERS=0 runs in one process);
 # --dist loadgroup keeps the tests that share stack processes on one worker. Ends with the wall time.
 TEST_WORKERS ?= 2
-test: $(STAMP) chromium
+test: $(STAMP) chromium lint
 	@start=$$(date +%s); status=0; \
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS) || status=$$?; \
 	echo "suite wall time: $$(( $$(date +%s) - start )) s"; exit $$status
@@ -42,6 +42,12 @@ mutation: $(STAMP)
 	rm -rf mutants && mkdir mutants
 	$(BIN)/mutmut run --max-children $(or $(JOBS),2) > mutants/run.log 2>&1 || { tail -n 60 mutants/run.log; exit 1; }
 	$(BIN)/python -m tests.support.mutation_score
+
+# ruff (pyflakes, import order, pyupgrade, bugbear) and mypy over shared/ and functions/, both configured in
+# pyproject.toml; the suite runs only when both are clean.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # The browser tests drive Debian's Chromium; test tools never download a browser.
 chromium:

@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, insert, text
@@ -52,7 +52,7 @@ def write_csv(path: Path, user_id: str, rows: int, seed: int, end: datetime) -> 
     from shared.demo import generate_rows
     from shared.pricing import catalog, cost_usd
 
-    prices, now = {}, datetime.now(timezone.utc).replace(tzinfo=None).isoformat(sep=" ")
+    prices, now = {}, datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
     with open(path, "w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out, lineterminator="\n")
         for row in generate_rows(rows, seed, end, DAYS):
@@ -110,8 +110,8 @@ def all_visible_pct(engine) -> float:
 
 def time_agents(user_id: str, start: datetime, end: datetime) -> tuple[float, dict, dict]:
     from shared.agents.data.agent import analyze
-    from shared.agents.pipeline.events import Emitter
     from shared.agents.optimization import optimize
+    from shared.agents.pipeline.events import Emitter
 
     emitter = Emitter()
     began = time.perf_counter()
@@ -150,7 +150,7 @@ def run(rows: int, seed: int, repeat: int, pg_url: str, keep_schema: str | None 
     from shared.db.schema import users
 
     reset_engine()
-    end = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0, second=0, minute=0)
+    end = datetime.now(UTC).replace(tzinfo=None, microsecond=0, second=0, minute=0)
     user_id = str(uuid.uuid4())
     generate_s = load_s = refresh_s = visible_pct = 0.0
     try:

@@ -43,7 +43,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.common import ROOT, cpu_seconds, free_port, percentile, server_process, wait_for_port
@@ -115,7 +115,7 @@ async def _echo_main(port: int) -> None:
         async for raw in ws:
             message = json.loads(raw)
             if message.get("type") == "ping":
-                await ws.send(json.dumps({"type": "pong", "server_time": datetime.now(timezone.utc).isoformat(),
+                await ws.send(json.dumps({"type": "pong", "server_time": datetime.now(UTC).isoformat(),
                                           "id": message.get("id")}))
 
     async with serve(handler, "127.0.0.1", port, max_size=65536, ping_interval=None):

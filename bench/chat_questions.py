@@ -17,11 +17,12 @@ import json
 import os
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import create_engine, text
 
 from bench.common import percentile, pg_url
+
 QUESTIONS = ["Where did my LLM money go in the last 30 days?", "How can I cut my LLM costs?",
              "Which models cost the most this month?", "Would prompt caching save us money?",
              "How did our LLM usage trend over the last 30 days?"]
@@ -89,7 +90,7 @@ def question_part(args, env: dict[str, str], chat_server) -> dict:
         user_id, email = uuid.uuid4().hex, "bench-demo@example.com"
         with transaction() as conn:
             conn.execute(users.insert().values(id=user_id, email=email, name="Bench", password_hash="-",
-                                               created_at=datetime.now(timezone.utc).replace(tzinfo=None)))
+                                               created_at=datetime.now(UTC).replace(tzinfo=None)))
         started = time.perf_counter()
         load_demo(user_id, rows=args.records, days=30)
         load_s = round(time.perf_counter() - started, 1)

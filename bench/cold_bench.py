@@ -28,6 +28,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 
 from bench.function_server import HELLO_SOURCE, bench_environment, function_server
@@ -76,7 +77,7 @@ def subjects(token: str) -> list[Subject]:
 def demo_account(env: dict[str, str]) -> str:
     """An account with ``DEMO_ROWS`` demo records in the bench database; its access token."""
     os.environ.update(env)
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from shared.auth import issue_access_token
     from shared.db import reset_engine, transaction
@@ -85,7 +86,7 @@ def demo_account(env: dict[str, str]) -> str:
     user_id, email = str(uuid.uuid4()), "bench-cold@example.com"
     with transaction() as conn:
         conn.execute(users.insert().values(id=user_id, email=email, name="Bench", password_hash="-",
-                                           created_at=datetime.now(timezone.utc).replace(tzinfo=None)))
+                                           created_at=datetime.now(UTC).replace(tzinfo=None)))
     load_demo(user_id, rows=DEMO_ROWS, days=30)
     reset_engine()  # the servers, not this process, use the database from here on
     return issue_access_token(user_id, email, uuid.uuid4().hex)[0]
@@ -149,7 +150,7 @@ def report(figures: dict[str, dict], runs: int) -> None:
               f"{row['answer_ms']:>10.0f}{row['answer_ratio']:>7.2f}x{row['after_health_ms']:>13.0f}{cpu}")
     print("\nSamples (ms from process start: health / answer)")
     for name, row in figures.items():
-        pairs = ", ".join(f"{h}/{a}" for h, a in zip(row["samples_ms"]["health"], row["samples_ms"]["answer"]))
+        pairs = ", ".join(f"{h}/{a}" for h, a in zip(row["samples_ms"]["health"], row["samples_ms"]["answer"], strict=True))
         print(f"  {name:<20} {pairs}")
 
 

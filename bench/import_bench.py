@@ -29,13 +29,12 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, insert, text
 
 from bench import common
-
 
 
 def _prepare_files(folder: Path, rows: int, seed: int, end: datetime) -> tuple[Path, Path, float]:
@@ -105,7 +104,7 @@ def run(rows: int, seed: int, pg_url: str, batch_rows: int | None) -> dict:
     upgrade()
     engine = get_engine()
     user_id = str(uuid.uuid4())
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     with engine.begin() as conn:
         conn.execute(insert(users).values(id=user_id, email=f"bench-{user_id[:8]}@example.com", name="bench",
                                           password_hash="-", created_at=now, failed_logins=0))

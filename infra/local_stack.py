@@ -31,9 +31,9 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
 
 from infra import manifest
 from infra.manifest import ROOT, Unit

@@ -129,7 +129,7 @@ def _unavailable(unit: UnitProcess) -> dict:
 
 
 class _Handler(socketserver.BaseRequestHandler):
-    server: "FrontProxy"
+    server: FrontProxy
 
     def handle(self) -> None:
         client: socket.socket = self.request

@@ -13,8 +13,8 @@ are the env name in lower case with dashes (``JWT_SECRET`` → ``jwt-secret``).
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
 
 from infra.manifest import Unit
 

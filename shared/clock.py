@@ -14,7 +14,7 @@ computed. Outside, they are refused with ``OUT_OF_RANGE`` as the reason.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 DATE_CHARS = len("2026-10-01")
@@ -25,17 +25,17 @@ OUT_OF_RANGE = f"is out of range: dates are read from {EARLIEST:%Y-%m-%d} to {LA
 
 def utcnow() -> datetime:
     """Now as naive UTC, the database's form."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def aware_utc(moment: datetime) -> datetime:
     """An aware UTC datetime; a naive one is taken to be UTC already."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def naive_utc(moment: datetime) -> datetime:
     """A naive UTC datetime; a naive one is taken to be UTC already."""
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def within_range(moment: datetime) -> bool:
@@ -50,7 +50,7 @@ def utc_iso(moment: datetime | None) -> str | None:
 
 def utc_now_iso() -> str:
     """Now, to the millisecond, for event and frame timestamps."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def parse_client_time(value: Any) -> datetime:

@@ -9,7 +9,7 @@ framework and any unit can use it.
 from __future__ import annotations
 
 import time
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from shared import __version__
 

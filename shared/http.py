@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import random
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import flask
 from werkzeug.exceptions import MethodNotAllowed as _WzMethodNotAllowed

@@ -20,7 +20,7 @@ import logging
 import os
 import sys
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import TracebackType
 
 _configured = False
@@ -44,7 +44,7 @@ class JsonFormatter(logging.Formatter):
             "severity": record.levelname if record.levelname != "WARNING" else "WARNING",
             "message": record.getMessage(),
             "logger": record.name,
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
         }
         trace = _trace_id()
         if trace:

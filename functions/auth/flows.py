@@ -18,14 +18,20 @@ from datetime import datetime, timedelta
 import flask
 from sqlalchemy.exc import IntegrityError
 
-from shared.clock import utcnow
 from functions.auth import fields, lockout
 from shared.auth import accounts, passwords
 from shared.auth.request import authenticate
 from shared.auth.secret import jwt_secret
 from shared.auth.tokens import (
-    REFRESH, TokenError, access_ttl_s, decode_token, issue_access_token, issue_refresh_token, refresh_ttl_s,
+    REFRESH,
+    TokenError,
+    access_ttl_s,
+    decode_token,
+    issue_access_token,
+    issue_refresh_token,
+    refresh_ttl_s,
 )
+from shared.clock import utcnow
 from shared.db import transaction
 from shared.errors import Conflict, TooManyRequests, Unauthorized
 from shared.logging import get_logger

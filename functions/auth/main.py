@@ -12,7 +12,7 @@ health probe has been answered, or with the first request that needs them if it 
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import flask
 import functions_framework
@@ -64,7 +64,7 @@ def validate(request: flask.Request):
         claims = decode_token(token, ACCESS)
     except TokenError as exc:
         return {"valid": False, "error": exc.code}
-    expires_at = datetime.fromtimestamp(claims["exp"], timezone.utc)
+    expires_at = datetime.fromtimestamp(claims["exp"], UTC)
     return {"valid": True, "user_id": claims["sub"], "email": claims["email"],
             "expires_at": expires_at.isoformat().replace("+00:00", "Z")}
 

@@ -22,8 +22,8 @@ from werkzeug.exceptions import HTTPException
 
 from functions.chat import compat
 from functions.chat.connection import Connection
-from functions.chat.runs import Pipeline
 from functions.chat.instance import ChatService
+from functions.chat.runs import Pipeline
 from functions.chat.settings import ChatSettings
 from functions.chat.socket_auth import authenticate_socket
 from functions.chat.threads_api import blueprint as threads_blueprint

@@ -14,7 +14,8 @@ What we rely on (simple-websocket 1.1):
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 CHECKED_AGAINST = {"simple-websocket": "1.1.0"}
 

@@ -37,7 +37,7 @@ NOTICE_NOT_SAVED = ("The database is unavailable: answers still come, but this c
 
 
 class Connection:
-    def __init__(self, ws, identity: SocketIdentity, service: "ChatService"):
+    def __init__(self, ws, identity: SocketIdentity, service: ChatService):
         self.ws = ws
         compat.install_session_socket(ws)
         self.service = service

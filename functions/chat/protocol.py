@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Literal, Union, overload
+from typing import Any, Literal, overload
 
 from shared.agents.http.request import parse_agent_request
 from shared.errors import ValidationFailed
@@ -72,7 +72,7 @@ class Resume:
     after_seq: int  # replay events with a larger sequence number; 0 replays the whole run
 
 
-ClientMessage = Union[UserMessage, StopAgent, Ping, GetThreadHistory, Resume]
+ClientMessage = UserMessage | StopAgent | Ping | GetThreadHistory | Resume
 
 
 def frame(type_: str, **fields: Any) -> dict[str, Any]:

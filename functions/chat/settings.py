@@ -47,7 +47,7 @@ class ChatSettings:
     recent_runs: int = 500
 
     @classmethod
-    def from_env(cls) -> "ChatSettings":
+    def from_env(cls) -> ChatSettings:
         return cls(
             max_frame_bytes=config.env_int("CHAT_MAX_FRAME_BYTES", cls.max_frame_bytes),
             max_queued_per_thread=config.env_int("CHAT_MAX_QUEUED_PER_THREAD", cls.max_queued_per_thread),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 
 from sqlalchemy import delete, insert, select, update
 
@@ -31,7 +31,7 @@ def issue(principal: Principal, ttl_s: int) -> str:
     """A new ticket for ``principal``; ``DatabaseUnavailable`` when it cannot be stored."""
     ticket = secrets.token_urlsafe(32)
     now = utc_now()
-    token_expires = principal.expires_at.astimezone(timezone.utc).replace(tzinfo=None)
+    token_expires = principal.expires_at.astimezone(UTC).replace(tzinfo=None)
     with transaction() as conn:
         conn.execute(delete(ws_tickets).where(ws_tickets.c.expires_at < now - SWEEP_AFTER))
         conn.execute(insert(ws_tickets).values(
@@ -54,4 +54,4 @@ def redeem(ticket: str) -> Principal | None:
         if claimed != 1:
             return None
         row = conn.execute(select(ws_tickets).where(ws_tickets.c.ticket_hash == digest)).one()
-    return Principal(row.user_id, row.email, row.session_id, row.token_expires_at.replace(tzinfo=timezone.utc))
+    return Principal(row.user_id, row.email, row.session_id, row.token_expires_at.replace(tzinfo=UTC))

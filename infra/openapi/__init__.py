@@ -9,11 +9,11 @@ Options: ``units`` (default: the manifest's).
 """
 from __future__ import annotations
 
-from shared import __version__
 from infra import manifest
 from infra.manifest import Unit
 from infra.openapi.paths import OPERATIONS, error_responses, health_operations, operation
 from infra.openapi.schemas import SCHEMAS
+from shared import __version__
 
 OPENAPI_VERSION = "3.0.3"
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import flask
 
@@ -31,7 +31,7 @@ def principal_from_token(token: str) -> Principal:
     """Claims of a valid access token as a ``Principal``; raises ``TokenError``."""
     claims = decode_token(token, ACCESS)
     return Principal(claims["sub"], claims["email"], claims["sid"],
-                     datetime.fromtimestamp(claims["exp"], timezone.utc))
+                     datetime.fromtimestamp(claims["exp"], UTC))
 
 
 def authenticate(request: flask.Request) -> Principal:

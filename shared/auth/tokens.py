@@ -13,7 +13,7 @@ from __future__ import annotations
 import binascii
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 from jwt.algorithms import HMACAlgorithm
@@ -111,7 +111,7 @@ def refresh_ttl_s() -> int:
 
 
 def _encode(claims: dict, ttl_s: int, now: datetime | None) -> tuple[str, datetime]:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     expires = now + timedelta(seconds=ttl_s)
     payload = {**claims, "iat": now, "nbf": now, "exp": expires, "iss": ISSUER, "aud": AUDIENCE}
     return _CODEC.encode(payload, jwt_secret(), algorithm=ALGORITHM), expires

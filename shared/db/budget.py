@@ -8,8 +8,8 @@ no such limits; there it does nothing.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from sqlalchemy.engine import Connection
 

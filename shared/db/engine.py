@@ -16,8 +16,8 @@ Options (environment variables):
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from sqlalchemy import URL, create_engine
 from sqlalchemy.engine import Connection, Engine

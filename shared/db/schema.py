@@ -7,8 +7,18 @@ SQLite and PostgreSQL compare and group them the same way. Costs are ``Money``
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer,
-    MetaData, String, Table, UniqueConstraint, false,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    false,
 )
 
 from shared.db.money import Money

@@ -19,8 +19,9 @@ from __future__ import annotations
 import csv
 import json
 import os
+from collections.abc import Iterable
 from datetime import datetime
-from typing import IO, Iterable
+from typing import IO
 
 from shared.clock import utcnow
 from shared.demo.generator import generate_rows
@@ -41,8 +42,8 @@ def demo_password() -> str:
 
 def ensure_demo_user(email: str = DEMO_EMAIL, password: str | None = None) -> tuple[str, bool]:
     """``(user_id, created)`` for the account ``email``; an existing account keeps its password."""
-    from shared.auth.passwords import hash_password
     from shared.auth.accounts import find_user_by_email, insert_user
+    from shared.auth.passwords import hash_password
     from shared.db import transaction
     with transaction() as conn:
         user = find_user_by_email(conn, email)
@@ -94,15 +95,17 @@ def write_rows(rows: Iterable[dict], out: IO[str], fmt: str = "jsonl") -> int:
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(FILE_COLUMNS)
-        for count, row in enumerate(rows, start=1):
+        for row in rows:
             writer.writerow(["" if row[name] is None else row[name] for name in FILE_COLUMNS])
+            count += 1
         return count
     if fmt != "jsonl":
         raise ValueError(f"unknown file format {fmt!r}; use jsonl or csv")
     dumps = json.dumps
-    for count, row in enumerate(rows, start=1):
+    for row in rows:
         out.write(dumps(row, separators=(",", ":")))
         out.write("\n")
+        count += 1
     return count
 
 

@@ -18,16 +18,24 @@ import argparse
 import json
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from shared.demo import (DEFAULT_DAYS, DEFAULT_ROWS, DEFAULT_SEED, DEMO_EMAIL, ensure_demo_user, generate_rows,
-                         load_demo, write_rows)
+from shared.demo import (
+    DEFAULT_DAYS,
+    DEFAULT_ROWS,
+    DEFAULT_SEED,
+    DEMO_EMAIL,
+    ensure_demo_user,
+    generate_rows,
+    load_demo,
+    write_rows,
+)
 
 
 def _end(value: str) -> datetime:
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     return parsed
 
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import hashlib
 import random
 from bisect import bisect
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from itertools import accumulate
-from typing import Iterator
 
 from shared.clock import utcnow
 from shared.demo.shapes import FEATURES, WEEKEND_FACTOR, ZIPF_EXPONENT, Feature

@@ -10,11 +10,11 @@
 Options (environment variables): ``USAGE_IMPORT_MAX_BYTES`` (200 MiB),
 ``USAGE_IMPORT_BATCH_ROWS`` (5,000), ``USAGE_IMPORT_MAX_LINE_BYTES`` (1 MiB).
 """
+from shared.usage.bulk_write import delete_records, insert_records, user_exists
 from shared.usage.costing import Pricer
 from shared.usage.formats import FORMATS, ImportRejected
 from shared.usage.importer import ImportReport, import_stream
 from shared.usage.records import COLUMNS, Record
-from shared.usage.bulk_write import delete_records, insert_records, user_exists
 from shared.usage.summary import summarize
 from shared.usage.writer import BatchWriter, ImportInterrupted
 

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Sequence
 
 import pg8000
 from sqlalchemy import delete, exists, select, text

@@ -27,11 +27,12 @@ MiB), ``USAGE_IMPORT_BATCH_ROWS`` (5,000), ``USAGE_IMPORT_MAX_LINE_BYTES``
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import IO, Any, Iterable
+from typing import IO, Any
 
-from shared.clock import utcnow
 from shared import config
+from shared.clock import utcnow
 from shared.errors import PayloadTooLarge
 from shared.usage.costing import Pricer
 from shared.usage.formats import ImportRejected, choose

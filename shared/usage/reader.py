@@ -22,8 +22,9 @@ import csv
 import io
 import json
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, Iterator
+from typing import IO
 
 from werkzeug.exceptions import HTTPException
 
@@ -142,7 +143,7 @@ class CsvBody:
             if len(values) != width:
                 yield number, None, f"has {len(values)} fields; the header has {width}"
                 continue
-            yield number, dict(zip(names, values)), None
+            yield number, dict(zip(names, values, strict=True)), None
 
 
 class JsonLinesBody:

@@ -12,7 +12,7 @@ and ``cache_write_tokens``; empty strings and JSON ``null`` mean "not given".
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, NamedTuple, overload
 
 INT_MAX = 2_147_483_647  # the INTEGER columns' range on PostgreSQL
@@ -74,16 +74,16 @@ def parse_timestamp(value: Any) -> datetime:
     if isinstance(value, (int, float)):
         if not math.isfinite(value):
             raise ValueError("expected an ISO 8601 timestamp")
-        return datetime.fromtimestamp(value, timezone.utc).replace(tzinfo=None)
+        return datetime.fromtimestamp(value, UTC).replace(tzinfo=None)
     text = str(value).strip()
     if text.isdigit():
-        return datetime.fromtimestamp(int(text), timezone.utc).replace(tzinfo=None)
+        return datetime.fromtimestamp(int(text), UTC).replace(tzinfo=None)
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise ValueError("expected an ISO 8601 timestamp") from None
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     return parsed
 
 

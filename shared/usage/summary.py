@@ -35,7 +35,7 @@ def _figures(m: Measures) -> dict[str, Any]:
 
 
 def _breakdown(groups: dict, *names: str) -> list[dict[str, Any]]:
-    return [{**dict(zip(names, key)), **_figures(m)} for key, m in ranked(groups)]
+    return [{**dict(zip(names, key, strict=True)), **_figures(m)} for key, m in ranked(groups)]
 
 
 def summarize(conn: Connection, user_id: str, start: datetime | None = None,

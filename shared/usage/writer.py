@@ -16,11 +16,12 @@ from __future__ import annotations
 import queue
 import threading
 from datetime import datetime
+
 from shared.db import DatabaseUnavailable, backend, transaction
 from shared.errors import ServiceUnavailable
 from shared.logging import get_logger
-from shared.usage.rollups import refresh_if_dirty
 from shared.usage.bulk_write import BatchBuilder, PreparedBatch, refresh_statistics, write_batch
+from shared.usage.rollups import refresh_if_dirty
 
 log = get_logger("usage.writer")
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert
 
@@ -46,7 +46,7 @@ def record(timestamp: datetime, *, model: str = "gpt-4o", provider: str = "opena
 
 
 def insert_records(user_id: str, rows: list[dict]) -> None:
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     if not rows:
         return
     with transaction() as conn:

@@ -53,7 +53,7 @@ def _close(left, right, path="") -> None:
             _close(left[key], right[key], f"{path}.{key}")
     elif isinstance(left, list):
         assert len(left) == len(right), path
-        for index, (a, b) in enumerate(zip(left, right)):
+        for index, (a, b) in enumerate(zip(left, right, strict=True)):
             _close(a, b, f"{path}[{index}]")
     else:
         assert left == right, (path, left, right)

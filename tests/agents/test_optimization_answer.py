@@ -175,7 +175,7 @@ def test_every_recommendation_as_the_user_reads_it(answer):
     recommendations = [{**rec, "evidence": {**rec["evidence"], "sample_request_ids": len(
         rec["evidence"]["sample_request_ids"])}} for rec in answer["recommendations"]]
     expected = [ROUTING, RESPONSE_CACHING, PROMPT_CACHING, BATCH, MAX_TOKENS, DEPRECATION]
-    for got, want in zip(recommendations, expected):
+    for got, want in zip(recommendations, expected, strict=True):
         assert got == _figures(want)
     assert len(recommendations) == len(expected) and answer["not_recommended"] == []
 

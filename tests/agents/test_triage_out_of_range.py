@@ -1,13 +1,13 @@
 """Periods that would leave the calendar are named, never an overflow; periods inside it still read."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from shared.agents.triage.timerange import OutOfRange, parse_time_range
 
-NOW = datetime(2026, 11, 1, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("text, phrase", [
@@ -26,6 +26,6 @@ def test_a_period_leaving_the_calendar_is_named(text, phrase):
 
 def test_the_longest_period_inside_the_calendar_still_reads():
     found = parse_time_range("the last 2025 years", NOW)
-    assert (found.start, found.end) == (datetime(1, 11, 1, 12, tzinfo=timezone.utc), NOW)
+    assert (found.start, found.end) == (datetime(1, 11, 1, 12, tzinfo=UTC), NOW)
     with pytest.raises(OutOfRange):
         parse_time_range("the last 2026 years", NOW)

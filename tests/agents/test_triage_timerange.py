@@ -1,13 +1,13 @@
 """The time-phrase parser with fixed clocks: exact [start, end) for each phrase, across month, year and leap days."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from shared.agents.triage.timerange import add_months, default_range, parse_time_range
 
-UTC = timezone.utc
+UTC = UTC
 TUESDAY = datetime(2026, 10, 20, 14, 30, tzinfo=UTC)       # mid-month, mid-week
 NEW_YEAR = datetime(2026, 1, 3, 10, 0, tzinfo=UTC)         # a Saturday, three days into a year
 LEAP_MONTH_END = datetime(2024, 3, 31, 12, 0, tzinfo=UTC)  # after a 29-day February

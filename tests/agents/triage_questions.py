@@ -6,9 +6,9 @@ ISO strings, relative to ``NOW``, a Tuesday).
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-NOW = datetime(2026, 10, 20, 14, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 10, 20, 14, 30, tzinfo=UTC)
 
 
 def _r(start: str, end: str) -> tuple[str, str]:

@@ -1,7 +1,7 @@
 """The whole account life cycle on SQLite and PostgreSQL: register, login, me, refresh, logout."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -40,7 +40,7 @@ def test_register_login_me_refresh_logout(client, database):
     assert valid.status_code == 200
     answer = valid.get_json()
     assert answer["valid"] is True and answer["user_id"] == user_id and answer["email"] == email
-    assert datetime.fromisoformat(answer["expires_at"].replace("Z", "+00:00")) > datetime.now(timezone.utc)
+    assert datetime.fromisoformat(answer["expires_at"].replace("Z", "+00:00")) > datetime.now(UTC)
 
     refreshed = client.post("/auth/refresh", json={"refresh_token": session["refresh_token"]})
     assert refreshed.status_code == 200

@@ -1,7 +1,7 @@
 """Every forged, stale or malformed token is exactly 401 with its code on /auth/me, and valid: false on validate."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -10,7 +10,7 @@ from shared.auth.tokens import REQUIRED
 from tests.support.auth_client import bearer, error_code, register
 from tests.support.forged_tokens import claims, forge, unsigned
 
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 WRONG_KEY = b"another-secret-that-is-long-enough-for-hs256!!"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
@@ -68,7 +68,7 @@ def test_dir_lists_every_lazy_name():
 def test_tokens_expire_after_their_default_lifetimes(monkeypatch):
     monkeypatch.delenv("ACCESS_TOKEN_TTL_S", raising=False)
     monkeypatch.delenv("REFRESH_TOKEN_TTL_S", raising=False)
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     access, access_expires = tokens.issue_access_token("u-1", "a@example.com", "s-1", now=now)
     refresh, refresh_expires = tokens.issue_refresh_token("u-1", "s-1", "j-1", now=now)
     assert (access_expires, refresh_expires) == (now + timedelta(seconds=900), now + timedelta(days=30))

@@ -39,7 +39,7 @@ def test_every_function_unit_of_the_manifest_is_benched_after_hello():
     units = manifest.functions()
     assert [s.name for s in found] == ["hello", *(unit.name for unit in units)]
     assert (found[0].target, found[0].source, found[0].health) == ("hello", HELLO_SOURCE, "/")
-    for subject, unit in zip(found[1:], units):
+    for subject, unit in zip(found[1:], units, strict=True):
         assert (subject.target, subject.source, subject.health) == (unit.entry_point, "main.py", unit.health)
         if unit.name.startswith("agents_"):
             assert (subject.method, subject.path) == ("POST", unit.paths[0])

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,7 +13,7 @@ from tests.support.chat_history import run_status, stored_messages
 from tests.support.chat_socket import ask, connect_user, run_frames
 from tests.support.waiting import wait_for
 
-END = datetime(2026, 3, 1, tzinfo=timezone.utc)
+END = datetime(2026, 3, 1, tzinfo=UTC)
 CONTEXT = {"now": END.isoformat()}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
@@ -33,7 +33,7 @@ def refused(server, token=None, **kwargs) -> tuple[int, dict]:
 
 
 def foreign_secret_token(user) -> str:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     claims = {"sub": user.id, "email": user.email, "sid": "s", "typ": "access", "jti": "j", "iat": now,
               "nbf": now, "exp": now + timedelta(minutes=5), "iss": ISSUER, "aud": AUDIENCE}
     return jwt.encode(claims, "another-secret-that-is-long-enough-000000", algorithm=ALGORITHM)

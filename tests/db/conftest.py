@@ -7,7 +7,7 @@ block and gives its base URL. Pointing the DB layer at a URL is ``tests/support/
 from __future__ import annotations
 
 import contextlib
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy.engine import make_url

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import text
@@ -59,7 +60,7 @@ def test_attempts_are_spaced_by_a_growing_backoff_capped_by_the_maximum(pg_db, p
         time.sleep(0.002)
 
     # Pauses after failures 1, 2, 3, 4...: 0.25, 0.5, 1.0 (the cap), 1.0 ...
-    gaps = [b - a for a, b in zip(proxy.accept_times, proxy.accept_times[1:])]
+    gaps = [b - a for a, b in pairwise(proxy.accept_times)]
     assert calls > 300
     assert 3 <= proxy.accepted <= 5, proxy.accept_times
     for index, gap in enumerate(gaps):

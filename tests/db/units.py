@@ -9,9 +9,9 @@ needs). A unit added to the manifest without an entry here fails
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 
 import requests
 
@@ -53,7 +53,7 @@ def _token_for_new_user(_base_url: str) -> dict:
     user_id, email = str(uuid.uuid4()), unique_email("probe")
     with transaction() as conn:
         conn.execute(users.insert().values(id=user_id, email=email, name=None, password_hash="unused",
-                                           created_at=datetime.now(timezone.utc).replace(tzinfo=None)))
+                                           created_at=datetime.now(UTC).replace(tzinfo=None)))
     token, _ = issue_access_token(user_id, email, str(uuid.uuid4()))
     return {"token": token}
 

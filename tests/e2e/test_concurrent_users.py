@@ -63,7 +63,7 @@ def test_fifty_users_at_once_each_get_their_own_answer(client, target):
     exchanges = asyncio.run(everyone())
 
     threads = set()
-    for index, (account, exchange) in enumerate(zip(accounts, exchanges)):
+    for index, (_account, exchange) in enumerate(zip(accounts, exchanges, strict=True)):
         received = exchange.received
         threads.add(received["thread_id"])
         events = exchange.events

@@ -5,8 +5,8 @@ backend and checks the answer it claims was really seen and matched the document
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tests.openapi.cases import case
 from tests.support.contract_api import Api
@@ -17,7 +17,7 @@ QUESTIONS = {
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_events(text: str) -> list[tuple[str, dict]]:

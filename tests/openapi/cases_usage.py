@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tests.e2e.client import sign, utcnow
 from tests.openapi.cases import case
@@ -15,7 +15,7 @@ DEMO_BODY_MAX = 1024
 
 
 def _day(days_ago: int) -> str:
-    moment = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=days_ago)
+    moment = datetime.now(UTC).replace(microsecond=0) - timedelta(days=days_ago)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -49,7 +49,7 @@ def import_csv_with_a_bad_row(api: Api):
 @case("post", "/api/usage/import", 200)
 def import_openai_usage_buckets_as_json_lines(api: Api):
     account = api.register()
-    start = int((datetime.now(timezone.utc) - timedelta(days=2)).timestamp()) // 86400 * 86400
+    start = int((datetime.now(UTC) - timedelta(days=2)).timestamp()) // 86400 * 86400
     bucket = {"object": "bucket", "start_time": start, "end_time": start + 86400, "results": [
         {"object": "organization.usage.completions.result", "input_tokens": 182000, "output_tokens": 41000,
          "input_cached_tokens": 64000, "num_model_requests": 240, "project_id": "proj_support", "model": "gpt-4o",

@@ -61,7 +61,7 @@ class StackProcess:
         stderr = self.stderr_path.read_text(errors="replace")[-4000:] if self.stderr_path.exists() else ""
         return "stdout:\n" + "\n".join(self.lines[-40:]) + "\nstderr (tail):\n" + stderr
 
-    def wait_ready(self, timeout_s: float = 90.0) -> "StackProcess":
+    def wait_ready(self, timeout_s: float = 90.0) -> StackProcess:
         if not self._announced.wait(timeout_s) or self.port is None:
             self.kill()
             raise RuntimeError(f"the stack did not announce its port within {timeout_s} s\n{self.output()}")

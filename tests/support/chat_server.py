@@ -33,7 +33,7 @@ class ChatServer(ThreadedServer):
         super().__init__(app, request_handler=QuietHandler)
 
     @classmethod
-    def start(cls, pipeline, **settings) -> "ChatServer":
+    def start(cls, pipeline, **settings) -> ChatServer:
         return cls(create_app(pipeline=pipeline, settings=replace(ChatSettings.from_env(), **settings)))
 
     def ws_url(self, path: str = "/ws") -> str:

@@ -12,9 +12,9 @@ a database to the head revision; ``drop_schema(schema)`` removes a PostgreSQL sc
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
 import pytest
 

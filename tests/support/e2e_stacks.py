@@ -13,10 +13,10 @@ from __future__ import annotations
 import os
 import secrets
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from sqlalchemy.engine import make_url

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 
@@ -22,7 +22,7 @@ def _b64(data: bytes) -> str:
 
 def claims(**overrides) -> dict:
     """Claims of a well-formed access token; ``None`` as a value removes the claim."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     base = {"sub": str(uuid.uuid4()), "email": "forged@example.com", "sid": str(uuid.uuid4()),
             "typ": "access", "jti": uuid.uuid4().hex, "iat": now, "nbf": now,
             "exp": now + timedelta(minutes=5), "iss": "tokenwise", "aud": "tokenwise-api"}

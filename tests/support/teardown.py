@@ -5,7 +5,8 @@ test gets ``start`` as its factory, and everything it started is stopped afterwa
 """
 from __future__ import annotations
 
-from typing import Callable, Iterator, TypeVar
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 T = TypeVar("T")
 

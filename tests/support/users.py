@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from shared.auth import issue_access_token
 from shared.auth.tokens import access_ttl_s
@@ -28,7 +28,7 @@ class User:
     def token(self, ttl_s: float | None = None, session_id: str = "test-session") -> str:
         # the lifetime is the service's own: moving the issue time back moves the expiry
         lifetime = access_ttl_s()
-        issued = datetime.now(timezone.utc) - timedelta(seconds=lifetime - (lifetime if ttl_s is None else ttl_s))
+        issued = datetime.now(UTC) - timedelta(seconds=lifetime - (lifetime if ttl_s is None else ttl_s))
         return issue_access_token(self.id, self.email, session_id, now=issued)[0]
 
     @property
@@ -43,5 +43,5 @@ def create_user(tag: str = "user") -> User:
     user = User(str(uuid.uuid4()), unique_email(tag))
     with transaction() as conn:
         conn.execute(users.insert().values(id=user.id, email=user.email, name=tag, password_hash="not-a-real-hash",
-                                           created_at=datetime.now(timezone.utc).replace(tzinfo=None)))
+                                           created_at=datetime.now(UTC).replace(tzinfo=None)))
     return user

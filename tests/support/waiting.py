@@ -6,7 +6,8 @@ and fails the test when none comes within ``timeout`` seconds.
 from __future__ import annotations
 
 import time
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
 

@@ -1,6 +1,6 @@
 """A large load refreshes PostgreSQL's planner statistics so the first questions on it are fast."""
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
@@ -23,7 +23,7 @@ def test_a_large_load_analyzes_usage_records(pg_db):
     with transaction() as conn:
         conn.execute(users.insert().values(
             id=user_id, email=f"stats-{user_id[:8]}@example.com", name=None, password_hash="x",
-            created_at=datetime.now(timezone.utc).replace(tzinfo=None)))
+            created_at=datetime.now(UTC).replace(tzinfo=None)))
     load_demo(user_id, rows=12_000, seed=3)
     with transaction() as conn:
         estimated, actual = _estimated_and_actual_rows(conn)

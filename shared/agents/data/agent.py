@@ -22,18 +22,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from shared.clock import utc_iso
-from shared.agents.pipeline.events import Emitter
-from shared.agents.pipeline.agent_run import AgentRun
-from shared.usage.rollups import refresh_if_dirty
+from shared.agents.data.measures import Measures, Percentiles, UsageProfile, ranked
 from shared.agents.data.sql import Scope
 from shared.agents.data.statements import fetch_concurrently
-from shared.agents.data.measures import Measures, Percentiles, UsageProfile, ranked
 from shared.agents.data.usage_profile import (
-    aggregate_rows, apply_aggregates, apply_distributions, apply_repeats, distribution_rows, replay_rows,
+    aggregate_rows,
+    apply_aggregates,
+    apply_distributions,
+    apply_repeats,
+    distribution_rows,
+    replay_rows,
 )
+from shared.agents.pipeline.agent_run import AgentRun
+from shared.agents.pipeline.events import Emitter
+from shared.clock import utc_iso
 from shared.db.money import to_json
 from shared.errors import ValidationFailed
+from shared.usage.rollups import refresh_if_dirty
 
 AGENT = "data"
 
@@ -77,7 +82,7 @@ def _breakdown(groups: dict, key_names: tuple[str, ...], total_cost: float) -> l
     items = []
     for key, m in ranked(groups):
         cost = to_json(m.cost)
-        items.append({**dict(zip(key_names, key)), "requests": m.requests, "cost_usd": cost,
+        items.append({**dict(zip(key_names, key, strict=True)), "requests": m.requests, "cost_usd": cost,
                       "prompt_tokens": m.prompt_tokens, "completion_tokens": m.completion_tokens,
                       "share": ratio(cost, total_cost)})
     return items

@@ -20,7 +20,7 @@ latency, and what lets whole days be read as a few rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import DateTime, String, bindparam
 from sqlalchemy.engine import Connection
@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection
 def naive_utc(moment: datetime) -> datetime:
     """``moment`` in UTC without a zone (a naive value is taken as UTC already)."""
     if moment.tzinfo is not None:
-        return moment.astimezone(timezone.utc).replace(tzinfo=None)
+        return moment.astimezone(UTC).replace(tzinfo=None)
     return moment
 
 
@@ -38,7 +38,7 @@ class Dialect:
     name: str  # "postgresql" | "sqlite"
 
     @classmethod
-    def of(cls, conn: Connection) -> "Dialect":
+    def of(cls, conn: Connection) -> Dialect:
         return cls("postgresql" if conn.dialect.name == "postgresql" else "sqlite")
 
     @property
@@ -104,7 +104,7 @@ class Scope:
     features: tuple[str, ...] | None = None
 
     @classmethod
-    def build(cls, user_id: str, start: datetime, end: datetime, models=None, features=None) -> "Scope":
+    def build(cls, user_id: str, start: datetime, end: datetime, models=None, features=None) -> Scope:
         return cls(user_id, naive_utc(start), naive_utc(end),
                    tuple(dict.fromkeys(models)) if models else None,
                    tuple(dict.fromkeys(features)) if features else None)

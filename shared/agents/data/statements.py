@@ -14,10 +14,11 @@ started statement has finished and given its connection back; those not yet star
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from sqlalchemy.engine import Connection
 

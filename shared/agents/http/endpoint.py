@@ -24,7 +24,8 @@ background (``shared.preload``), and the first question finds it loaded.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import flask
 

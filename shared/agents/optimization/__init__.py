@@ -17,22 +17,23 @@ levers without double counting (``combine``) and never exceeds spend. Raises
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import Boolean, bindparam, text
 
-from shared.clock import utc_iso
 from shared.agents.data.agent import checked_scope, describe, load_profile
-from shared.agents.pipeline.events import Emitter
+from shared.agents.data.sql import Scope
 from shared.agents.optimization import batch, caching, deprecation, max_tokens, routing
 from shared.agents.optimization import levers as levers_
-from shared.agents.optimization.levers import LEVERS
 from shared.agents.optimization.combine import combined_saving
 from shared.agents.optimization.common import Cell, Context, Outcome, Recommendation
+from shared.agents.optimization.levers import LEVERS
 from shared.agents.pipeline.agent_run import AgentRun
-from shared.agents.data.sql import Scope
+from shared.agents.pipeline.events import Emitter
+from shared.clock import utc_iso
 from shared.db import transaction
 from shared.errors import ValidationFailed
 from shared.pricing import catalog

@@ -13,7 +13,13 @@ import re
 
 from shared.agents.optimization import levers
 from shared.agents.optimization.common import (
-    Cell, Context, Outcome, Recommendation, list_price, repriced, weighted_confidence,
+    Cell,
+    Context,
+    Outcome,
+    Recommendation,
+    list_price,
+    repriced,
+    weighted_confidence,
 )
 
 LEVER = levers.BATCH

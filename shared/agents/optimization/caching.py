@@ -21,7 +21,12 @@ from __future__ import annotations
 
 from shared.agents.optimization import levers
 from shared.agents.optimization.common import (
-    Context, Outcome, Recommendation, list_price, merged_samples, money,
+    Context,
+    Outcome,
+    Recommendation,
+    list_price,
+    merged_samples,
+    money,
 )
 
 RESPONSE = levers.RESPONSE_CACHING

@@ -89,7 +89,7 @@ class Outcome:
     pair_savings: dict[tuple[str, str], float] = field(default_factory=dict)
     sample_cells: list[Cell] = field(default_factory=list)  # where to draw sample request ids from
 
-    def skip(self, reason: str, **details: Any) -> "Outcome":
+    def skip(self, reason: str, **details: Any) -> Outcome:
         self.not_recommended.append({"lever": self.lever, "reason": reason, "details": details})
         return self
 

@@ -11,7 +11,12 @@ from __future__ import annotations
 
 from shared.agents.optimization import levers
 from shared.agents.optimization.common import (
-    Context, Outcome, Recommendation, list_price, money, repriced,
+    Context,
+    Outcome,
+    Recommendation,
+    list_price,
+    money,
+    repriced,
 )
 from shared.pricing import ModelPrice
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.agents.optimization.common import Cell, Context, Outcome, Recommendation, list_price, money
-from shared.agents.optimization import levers
 from shared.agents.data.usage_profile import CAP_DEN, CAP_NUM, CAP_STEP
+from shared.agents.optimization import levers
+from shared.agents.optimization.common import Cell, Context, Outcome, Recommendation, list_price, money
 
 LEVER = levers.MAX_TOKENS
 HEADROOM = 4
@@ -85,7 +85,7 @@ def evaluate(ctx: Context) -> Outcome:
     paying = [(f, s, d) for f, s, d, _ in findings if s > 0]
     if not paying:
         return outcome
-    for _, saving, _, savings in findings:
+    for _, _, _, savings in findings:
         for cell, cell_saving, _, _ in savings:
             if cell_saving > 0:
                 outcome.add_saving(cell, cell_saving)

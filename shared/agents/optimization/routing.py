@@ -17,10 +17,16 @@ the target's catalog rates, batch rates for batch cells.
 """
 from __future__ import annotations
 
-from shared.agents.optimization import tiers
-from shared.agents.optimization import levers
+from shared.agents.optimization import levers, tiers
 from shared.agents.optimization.common import (
-    Cell, Context, Outcome, Recommendation, list_price, money, repriced, weighted_confidence,
+    Cell,
+    Context,
+    Outcome,
+    Recommendation,
+    list_price,
+    money,
+    repriced,
+    weighted_confidence,
 )
 from shared.pricing import ModelPrice
 

@@ -18,8 +18,14 @@ from types import TracebackType
 from typing import Any, Literal
 
 from shared.agents.pipeline.events import (
-    AGENT_COMPLETED, AGENT_ERROR, AGENT_STARTED, AGENT_THINKING, TOOL_COMPLETED, TOOL_EXECUTING,
-    Emitter, RunCancelled,
+    AGENT_COMPLETED,
+    AGENT_ERROR,
+    AGENT_STARTED,
+    AGENT_THINKING,
+    TOOL_COMPLETED,
+    TOOL_EXECUTING,
+    Emitter,
+    RunCancelled,
 )
 from shared.errors import Failure
 from shared.logging import get_logger

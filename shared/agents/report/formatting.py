@@ -6,8 +6,9 @@ significant digits (``"$0.004213"``) rather than rounding to ``$0.00``.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 
 def usd(amount: float | None) -> str:

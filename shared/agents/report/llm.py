@@ -76,7 +76,7 @@ def complete(llm: LLMSettings, question: str, draft: str) -> str:
             raw = response.read(2_000_000)
     except urllib.error.HTTPError as exc:
         raise LLMError(f"the wording endpoint answered HTTP {exc.code}") from None
-    except (socket.timeout, TimeoutError):
+    except TimeoutError:
         raise LLMError(f"the wording endpoint did not answer within {llm.timeout_s:g} s") from None
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, (socket.timeout, TimeoutError)):

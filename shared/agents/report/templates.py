@@ -14,7 +14,12 @@ from typing import Any
 
 from shared.agents.report import formatting as fmt
 from shared.agents.report.text import (
-    CAPABILITIES, EXAMPLE_QUESTIONS, IMPORT_GUIDE, OUT_OF_SCOPE_INTRO, TITLES, UNAVAILABLE,
+    CAPABILITIES,
+    EXAMPLE_QUESTIONS,
+    IMPORT_GUIDE,
+    OUT_OF_SCOPE_INTRO,
+    TITLES,
+    UNAVAILABLE,
 )
 
 TOP_N = 5

@@ -13,8 +13,15 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from shared.agents.triage.vocabulary import (CATEGORIES, DEFAULT_INTENT, INTENTS, OFF_TOPIC, SUPPORTING, TERMS,
-                                             compile_terms)
+from shared.agents.triage.vocabulary import (
+    CATEGORIES,
+    DEFAULT_INTENT,
+    INTENTS,
+    OFF_TOPIC,
+    SUPPORTING,
+    TERMS,
+    compile_terms,
+)
 
 DOMAIN = tuple(c for c in CATEGORIES if c != "out_of_scope")
 # A tie goes to the narrower reading: a specific lever before savings in general, before spend.

@@ -21,9 +21,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, literal, select, text
 
+from shared.clock import naive_utc
 from shared.db import transaction
 from shared.db.schema import usage_records
-from shared.clock import naive_utc
 
 SUFFICIENT_RECORDS = 100
 MIN_COVERAGE = 0.5

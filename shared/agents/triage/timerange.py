@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Callable
+from datetime import UTC, date, datetime, time, timedelta
 
 from shared.clock import aware_utc
 
@@ -89,7 +89,7 @@ def default_range(now: datetime) -> TimeRange:
 
 
 def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=timezone.utc)
+    return datetime.combine(day, time(), tzinfo=UTC)
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -101,7 +101,7 @@ def add_months(moment: datetime, months: int) -> datetime:
 
 
 def _month_span(year: int, month: int) -> tuple[datetime, datetime]:
-    start = datetime(year, month, 1, tzinfo=timezone.utc)
+    start = datetime(year, month, 1, tzinfo=UTC)
     return start, add_months(start, 1)
 
 
@@ -126,7 +126,7 @@ def parse_date(text: str, now: datetime) -> tuple[datetime, datetime] | None:
         return _midnight(day), _midnight(day + timedelta(days=1))
     if re.fullmatch(_YEAR, text):
         year = int(text)
-        return datetime(year, 1, 1, tzinfo=timezone.utc), datetime(year + 1, 1, 1, tzinfo=timezone.utc)
+        return datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
     month_names = [word for word in re.findall(r"[a-z]+", text) if word in MONTHS]
     if not month_names:
         return None
@@ -206,14 +206,14 @@ def _week(m: re.Match, now: datetime) -> Span:
 
 
 def _month(m: re.Match, now: datetime) -> Span:
-    first = datetime(now.year, now.month, 1, tzinfo=timezone.utc)
+    first = datetime(now.year, now.month, 1, tzinfo=UTC)
     if _current(m):
         return first, add_months(first, 1)
     return add_months(first, -1), first
 
 
 def _quarter_span(year: int, quarter: int) -> Span:
-    start = datetime(year, 3 * quarter - 2, 1, tzinfo=timezone.utc)
+    start = datetime(year, 3 * quarter - 2, 1, tzinfo=UTC)
     return start, add_months(start, 3)
 
 
@@ -233,13 +233,13 @@ def _quarter(m: re.Match, now: datetime) -> Span:
 def _half(m: re.Match, now: datetime) -> Span:
     half = int(m["h"])
     year = int(m["year"]) if m["year"] else (now.year if half == 1 or now.month >= 7 else now.year - 1)
-    start = datetime(year, 1 if half == 1 else 7, 1, tzinfo=timezone.utc)
+    start = datetime(year, 1 if half == 1 else 7, 1, tzinfo=UTC)
     return start, add_months(start, 6)
 
 
 def _year(m: re.Match, now: datetime) -> Span:
     year = now.year if _current(m) else now.year - 1
-    return datetime(year, 1, 1, tzinfo=timezone.utc), datetime(year + 1, 1, 1, tzinfo=timezone.utc)
+    return datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
 
 
 def _weekday(m: re.Match, now: datetime) -> Span:

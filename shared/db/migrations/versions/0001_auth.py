@@ -3,8 +3,8 @@
 Revision ID: 0001_auth
 Revises:
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0001_auth"
 down_revision = None

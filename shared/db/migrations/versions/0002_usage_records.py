@@ -3,8 +3,8 @@
 Revision ID: 0002_usage_records
 Revises: 0001_auth
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0002_usage_records"
 down_revision = "0001_auth"

@@ -3,8 +3,8 @@
 Revision ID: 0003_chat
 Revises: 0002_usage_records
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0003_chat"
 down_revision = "0002_usage_records"

@@ -11,8 +11,8 @@ Existing records are counted when the migration runs.
 Revision ID: 0004_prompt_hash_counts
 Revises: 0003_chat
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0004_prompt_hash_counts"
 down_revision = "0003_chat"

@@ -11,8 +11,8 @@ when the migration runs. The measures are those of ``shared.agents.data.usage_pr
 Revision ID: 0005_usage_hourly
 Revises: 0004_prompt_hash_counts
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0005_usage_hourly"
 down_revision = "0004_prompt_hash_counts"

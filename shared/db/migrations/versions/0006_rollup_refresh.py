@@ -22,8 +22,8 @@ the first refresh fills the new tables.
 Revision ID: 0006_rollup_refresh
 Revises: 0005_usage_hourly
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0006_rollup_refresh"
 down_revision = "0005_usage_hourly"
