@@ -51,7 +51,7 @@ log = get_logger("usage")
 # the first real request finds it in memory instead of importing it.
 app = FunctionApp("usage", "/api/usage", checks={
     "database": database_check, "jwt_secret": secret_check,
-    "code": loading_check("the usage code", ("shared.auth.request", "shared.usage"))},
+    "code": loading_check("the usage code", ("shared.auth.request", "shared.usage", "shared.agents.data.usage_profile"))},
     required=("database", "jwt_secret", "code"))
 
 TEXT_CHARSETS = ("utf-8", "utf8", "us-ascii", "ascii")

@@ -66,7 +66,7 @@ ROUTING = {
     "method": "Re-priced each feature's own prompt, completion, cached and cache-write tokens at the target model's "
               "catalog rates and applied the difference to what was paid. Moves: support: claude-sonnet-4-5 → "
               "claude-sonnet-5 (same provider, $9.14/month); nightly_summaries: claude-haiku-4-5 → claude-haiku-5-5 "
-              "(same provider, $4.73/month); legacy: gpt-4-turbo → gpt-6-sol (same provider, $3.60/month); "
+              "(same provider, $4.72/month); legacy: gpt-4-turbo → gpt-6-sol (same provider, $3.60/month); "
               "transcribe: claude-haiku-4-5 → claude-haiku-5-5 (same provider, $1.89/month); tagging: "
               "gemini/gemini-3.6-flash → mistral/mistral-large-3 (cross provider, $0.21/month); classify: "
               "gpt-4o-mini → claude-haiku-5-5 (cross provider, $0.11/month).",

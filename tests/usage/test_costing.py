@@ -8,6 +8,7 @@ from datetime import datetime
 
 import pytest
 
+from shared.db.money import to_nanos
 from shared.pricing import Catalog, catalog, cost_usd
 from shared.usage.costing import COMPUTED, REPORTED, UNPRICED, Pricer, finish
 from shared.usage.records import Record, RowCheck
@@ -85,7 +86,7 @@ def test_an_empty_cost_is_priced_from_the_catalog_with_cache_and_batch_rates():
     assert plain == (pytest.approx(2000 * 1e-6 + 300 * 5e-6, abs=1e-15), COMPUTED)
     assert cached == (pytest.approx(464 * 1e-6 + 1024 * 1e-7 + 512 * 1.25e-6 + 300 * 5e-6, abs=1e-15), COMPUTED)
     assert batch == (pytest.approx(2000 * 5e-7 + 300 * 2.5e-6, abs=1e-15), COMPUTED)
-    assert cached[0] == cost_usd(price, 2000, 300, 1024, 512, False)
+    assert cached[0] == float(to_nanos(cost_usd(price, 2000, 300, 1024, 512, False)))  # stored to the nano-dollar
     assert pricer.sources == {COMPUTED: 3}
 
 

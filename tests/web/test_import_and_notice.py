@@ -6,7 +6,6 @@ import pytest
 from playwright.sync_api import expect
 
 from shared.demo import DEMO_EMAIL, DEMO_PASSWORD
-from shared.http import status_of
 from tests.support.identity import unique_email
 from tests.support.usage_import import to_csv
 from tests.usage.test_import_formats import OURS, ours
@@ -58,7 +57,7 @@ def test_a_file_import_lists_its_rejected_rows_and_a_second_import_stores_nothin
     choose_file(page, "other.csv", b"when,what\n2026-11-01,1\n")
     with page.expect_response(lambda r: r.url.endswith("/api/usage/import")) as refused:
         page.click("#import-upload")
-    assert status_of(refused.value) == 422
+    assert refused.value.status == 422
     expect(result).to_have_attribute("data-state", "failed")
     expect(result.locator(".error")).to_have_text(f"The import failed: {refused.value.json()['error']['message']}")
     web.shot("import-refused")
