@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -26,7 +27,7 @@ from tests.support.database import (
     migrate,
     require_postgres,
 )
-from tests.support.e2e_stacks import running_pg_stack
+from tests.support.e2e_stacks import PgStack, running_pg_stack
 from tests.support.identity import TEST_SECRET
 from tests.support.october_usage import october_owner
 from tests.support.users import User
@@ -88,7 +89,7 @@ def sqlite_database(tmp_path_factory) -> Database:
 
 
 @pytest.fixture(scope="session")
-def postgresql_database() -> Database:
+def postgresql_database() -> Iterator[Database]:
     require_postgres()
     database = Database("postgresql", PG_URL, f"tw_test_{uuid.uuid4().hex[:12]}")
     migrate(database)
@@ -138,6 +139,6 @@ def october_user(database, request) -> User:
 
 
 @pytest.fixture(scope="session")
-def pg_stack(tmp_path_factory):
+def pg_stack(tmp_path_factory) -> Iterator[PgStack]:
     """The local stack on a fresh PostgreSQL schema behind a proxy the test can cut (e2e and browser tests)."""
     yield from running_pg_stack(tmp_path_factory.mktemp("e2e-pg-stack"))

@@ -10,7 +10,9 @@ def alembic_head() -> str:
     from alembic.script import ScriptDirectory
 
     from shared.db.migrate import MIGRATIONS
-    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert head is not None, "the migrations folder has no revision"
+    return head
 
 
 def not_migrated(found: str = "no revision") -> str:
