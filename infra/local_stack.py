@@ -179,9 +179,9 @@ class Dispatcher:
     def _openapi_response(self, environ, start_response):
         method = environ.get("REQUEST_METHOD", "GET")
         if method not in ("GET", "HEAD"):
-            payload = json.dumps(errors.MethodNotAllowed(f"{method} is not allowed on {OPENAPI_PATH}.",
-                                                         {"allowed": ["GET", "HEAD"]}).body()).encode()
-            start_response("405 Method Not Allowed", [("Content-Type", "application/json"), ("Allow", "GET, HEAD"),
+            refusal = errors.MethodNotAllowed(f"{method} is not allowed on {OPENAPI_PATH}.", ["GET", "HEAD"])
+            payload = json.dumps(refusal.body()).encode()
+            start_response("405 Method Not Allowed", [("Content-Type", "application/json"), *refusal.headers.items(),
                                                       ("Content-Length", str(len(payload)))])
             return [payload]
         payload = self.openapi()

@@ -47,7 +47,11 @@ class NotFound(Failure):
 
 
 class MethodNotAllowed(Failure):
+    """Names the methods the path takes, in ``details.allowed`` and in the ``Allow`` header HTTP requires."""
     code = "method_not_allowed"
+
+    def __init__(self, message: str, allowed: list[str]):
+        super().__init__(message, {"allowed": sorted(allowed)}, headers={"Allow": ", ".join(sorted(allowed))})
 
 
 class Conflict(Failure):

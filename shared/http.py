@@ -70,7 +70,8 @@ def json_body(request: flask.Request, max_bytes: int = DEFAULT_MAX_BODY) -> dict
         raise errors.PayloadTooLarge("The request body is too large.", {"max_bytes": max_bytes})
     try:
         body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:  # deep nesting recurses
+    # Deep nesting recurses; an integer over 4,300 digits is a ValueError (Python's conversion limit).
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise errors.BadRequest("The request body is not valid JSON.", {"reason": str(exc)},
                                 code="invalid_json") from None
     if not isinstance(body, dict):
@@ -135,7 +136,7 @@ class FunctionApp:
             response = error_response(errors.NotFound(f"No route for {request.method} {request.path}."))
         except _WzMethodNotAllowed as exc:
             not_allowed = errors.MethodNotAllowed(f"{request.method} is not allowed on {request.path}.",
-                                                  {"allowed": sorted(exc.valid_methods or [])})
+                                                  list(exc.valid_methods or []))
             response = error_response(not_allowed)
         except Exception:  # a bug: log it loudly, answer a clean 500
             log.exception("unhandled error", extra={"fields": {

@@ -87,13 +87,14 @@ def _register_errors(app: flask.Flask) -> None:
     @app.errorhandler(HTTPException)
     def _werkzeug_error(exc: HTTPException):
         status = exc.code or 500
-        details = {}
         if status == 405:
-            details["allowed"] = sorted(getattr(exc, "valid_methods", None) or [])
+            return error_response(errors.MethodNotAllowed(
+                f"{flask.request.method} is not allowed on {flask.request.path}.",
+                list(getattr(exc, "valid_methods", None) or [])))
         if status == 400 and flask.request.path in SOCKET_PATHS:
             return error_response(errors.BadRequest("This path takes a WebSocket upgrade.",
                                                     code="websocket_upgrade_required"))
-        err = errors.Failure(exc.description or exc.name, details, code=_WERKZEUG_CODES.get(status, "http_error"))
+        err = errors.Failure(exc.description or exc.name, code=_WERKZEUG_CODES.get(status, "http_error"))
         return error_response(err, status)
 
     @app.errorhandler(Exception)

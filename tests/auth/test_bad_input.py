@@ -113,7 +113,15 @@ def test_unknown_route_and_wrong_method(sqlite_client):
     wrong = sqlite_client.get("/auth/login")
     assert wrong.status_code == 405
     assert wrong.get_json()["error"]["details"] == {"allowed": ["POST"]}
-    assert sqlite_client.post("/auth/me", json={}).status_code == 405
+    assert wrong.headers["Allow"] == "POST"
+    me = sqlite_client.post("/auth/me", json={})
+    assert (me.status_code, me.headers["Allow"]) == (405, "GET, HEAD")
+
+
+def test_an_integer_past_pythons_conversion_limit_is_invalid_json_not_500(sqlite_client):
+    body = '{"email": "a@example.com", "password": ' + "9" * 5000 + "}"
+    response = sqlite_client.post("/auth/login", data=body, content_type="application/json")
+    assert (response.status_code, error_code(response)) == (400, "invalid_json")
 
 
 @pytest.mark.parametrize("path", POST_ROUTES)

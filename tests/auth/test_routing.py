@@ -34,6 +34,7 @@ def test_paths_and_methods_outside_the_fixed_table_still_go_through_the_map():
     assert _call(app, "HEAD", "/demo/items").status_code == 200  # HEAD comes with GET
     wrong = _call(app, "DELETE", "/demo/items")
     assert wrong.status_code == 405 and wrong.get_json()["error"]["details"] == {"allowed": ["GET", "HEAD", "POST"]}
+    assert wrong.headers["Allow"] == "GET, HEAD, POST"
     assert _call(app, "GET", "/demo/nothing").status_code == 404
     assert _call(app, "GET", "/other/items").status_code == 404
 

@@ -117,6 +117,7 @@ def test_unknown_paths_and_methods_answer_json(server, new_user):
     wrong = requests.put(server.url + "/api/threads", timeout=5)
     assert (wrong.status_code, wrong.json()["error"]["code"]) == (405, "method_not_allowed")
     assert "GET" in wrong.json()["error"]["details"]["allowed"]
+    assert wrong.headers["Allow"] == ", ".join(wrong.json()["error"]["details"]["allowed"])
 
 
 def test_a_write_replayed_after_a_lost_acknowledgement_is_stored_once(database, new_user):
