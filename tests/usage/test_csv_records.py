@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.usage.csv_records import BoundedLines, RecordTooLong
+from tests.support.piecewise_stream import PiecewiseStream
 
 TOO_LONG = "too long"
 csv_text = st.text(alphabet='ab,"\r\n', max_size=300)
@@ -75,23 +76,9 @@ def test_a_quoted_field_over_many_lines_is_one_refused_record():
 def test_a_20_mb_line_is_read_past_without_being_held():
     limit, line_chars = 1024 * 1024, 20 * 1024 * 1024
 
-    class LongLine(io.RawIOBase):
-        """``a,b``, then one 20 MB line, then ``c,d``, produced as they are read."""
-
-        def __init__(self):
-            self.parts = iter([b"a,b\n", *[b"x," * 32768] * (line_chars // 65536), b"\nc,d\n"])
-            self.rest = b""
-
-        def readable(self):
-            return True
-
-        def readinto(self, buffer):
-            self.rest = self.rest or next(self.parts, b"")
-            size = min(len(buffer), len(self.rest))
-            buffer[:size], self.rest = self.rest[:size], self.rest[size:]
-            return size
-
-    text = io.TextIOWrapper(io.BufferedReader(LongLine()), encoding="utf-8", newline="")
+    # ``a,b``, then one 20 MB line, then ``c,d``, produced as they are read
+    long_line = PiecewiseStream([b"a,b\n", *[b"x," * 32768] * (line_chars // 65536), b"\nc,d\n"])
+    text = io.TextIOWrapper(io.BufferedReader(long_line), encoding="utf-8", newline="")
     tracemalloc.start()
     try:
         started = time.process_time()

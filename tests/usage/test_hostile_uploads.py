@@ -1,10 +1,10 @@
 """Hostile CSV uploads get an exact answer with bounded CPU and memory: wide headers, one huge line."""
 from __future__ import annotations
 
-import io
 import time
 import tracemalloc
 
+from tests.support.piecewise_stream import PiecewiseStream
 from tests.support.usage_import import post_import, to_csv
 from tests.usage.test_import_formats import OURS, ours, stored
 
@@ -53,25 +53,14 @@ def test_a_header_at_the_maximum_still_finds_repeated_columns(client, make_user)
     assert error_of(response)["details"] == {"duplicates": ["feature", "model"]}
 
 
-class _LongLineUpload(io.RawIOBase):
+LINE_BYTES = 20 * 1024 * 1024
+
+
+def _long_line_upload() -> PiecewiseStream:
     """A chunked CSV upload: a good row, one 20 MB line, a good row; produced as the server reads it."""
-
-    LINE_BYTES = 20 * 1024 * 1024
-
-    def __init__(self):
-        header, first, last = to_csv([ours("long-1"), ours("long-3")], OURS).splitlines(keepends=True)
-        piece = b"x" * 65536
-        self.parts = iter([header, first, b"long-2,", *[piece] * (self.LINE_BYTES // len(piece)), b"\n", last])
-        self.rest = b""
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        self.rest = self.rest or next(self.parts, b"")
-        size = min(len(buffer), len(self.rest))
-        buffer[:size], self.rest = self.rest[:size], self.rest[size:]
-        return size
+    header, first, last = to_csv([ours("long-1"), ours("long-3")], OURS).splitlines(keepends=True)
+    piece = b"x" * 65536
+    return PiecewiseStream([header, first, b"long-2,", *[piece] * (LINE_BYTES // len(piece)), b"\n", last])
 
 
 def test_a_20_mb_line_is_one_rejected_row_and_is_never_held(client, make_user):
@@ -80,7 +69,7 @@ def test_a_20_mb_line_is_one_rejected_row_and_is_never_held(client, make_user):
     tracemalloc.start()
     try:
         response = client.post("/api/usage/import", data=b"", headers={**user.headers, "Content-Type": CSV},
-                               environ_overrides={"wsgi.input": _LongLineUpload(), "wsgi.input_terminated": True,
+                               environ_overrides={"wsgi.input": _long_line_upload(), "wsgi.input_terminated": True,
                                                   "CONTENT_LENGTH": ""})
         peak = tracemalloc.get_traced_memory()[1]
     finally:
