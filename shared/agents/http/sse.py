@@ -19,6 +19,7 @@ from typing import Any
 import flask
 
 from shared import config
+from shared.agents.pipeline.agent_run import failure
 from shared.agents.pipeline.events import Emitter, Event, RunCancelled
 from shared.errors import Failure
 from shared.logging import get_logger
@@ -43,10 +44,9 @@ def format_event(event: str, data: Any, event_id: str | None = None) -> str:
 def _outcome(exc: BaseException | None) -> dict[str, Any]:
     if exc is None:
         return {"status": "success"}
-    if isinstance(exc, RunCancelled):
-        return {"status": "cancelled", "error": {"code": "cancelled", "message": "The run was stopped."}}
-    if isinstance(exc, Failure):
-        return {"status": "error", "error": {"code": exc.code, "message": exc.message}}
+    if isinstance(exc, (RunCancelled, Failure)):  # in the words the run's own agent_error used
+        return {"status": "cancelled" if isinstance(exc, RunCancelled) else "error", "error": failure(exc, "run")}
+    # A bug: the events already named the agent and the exception's type; done only says the run ended.
     return {"status": "error", "error": {"code": "internal_error", "message": "The run failed."}}
 
 
